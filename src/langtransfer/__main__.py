@@ -1,0 +1,5 @@
+"""`python -m langtransfer` is the CLI."""
+
+from langtransfer.cli import main
+
+main()
