@@ -36,12 +36,20 @@ class BaseConfig(BaseModel):
     def load(cls: type[C], path: str | Path | None = None, overrides: list[str] | None = None) -> C:
         """Load from a YAML file (or defaults when path is None) and apply `a.b=v` overrides."""
         data: dict[str, Any] = {}
-        source = "<defaults>"
+        source = "--set" if overrides else "<defaults>"
         if path is not None:
             source = str(path)
             data = read_yaml(path)
-        apply_overrides(data, overrides or [], source)
-        return cls.from_dict(data, source)
+        if not overrides:
+            return cls.from_dict(data, source)
+        # Overrides apply to the resolved config, so `--set data.0.path=x` reaches defaults too;
+        # if the file alone does not validate, they apply to the raw mapping (and may fix it).
+        try:
+            resolved = cls.from_dict(data, source).to_dict()
+        except ConfigError:
+            resolved = data
+        apply_overrides(resolved, overrides, source)
+        return cls.from_dict(resolved, source)
 
     @classmethod
     def from_dict(cls: type[C], data: dict[str, Any], source: str = "<dict>") -> C:
@@ -93,15 +101,25 @@ def read_yaml(path: str | Path) -> dict[str, Any]:
 def set_dotted(data: dict[str, Any], key: str, value: Any) -> None:
     """data['a']['b'] = value for key 'a.b', creating intermediate mappings."""
     parts = key.split(".")
-    node = data
-    for part in parts[:-1]:
-        nxt = node.get(part)
-        if nxt is None:
-            nxt = node[part] = {}
-        if not isinstance(nxt, dict):
-            raise ConfigError(f"--set {key}: '{part}' is not a mapping")
-        node = nxt
-    node[parts[-1]] = value
+    node: Any = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        if isinstance(node, list):  # numeric index into a list: data.0.path
+            if not part.isdigit() or int(part) >= len(node):
+                raise ConfigError(f"--set {key}: '{part}' is not an index of a {len(node)}-item list")
+            if last:
+                node[int(part)] = value
+            else:
+                node = node[int(part)]
+            continue
+        if not isinstance(node, dict):
+            raise ConfigError(f"--set {key}: '{parts[i - 1]}' is not a mapping")
+        if last:
+            node[part] = value
+        else:
+            if node.get(part) is None:
+                node[part] = {}
+            node = node[part]
 
 
 def apply_overrides(data: dict[str, Any], overrides: list[str], source: str = "--set") -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, ValidationInfo, field_validator
 
 from langtransfer.config import BaseConfig
 
@@ -32,6 +32,10 @@ class EvalConfig(BaseConfig):
     """Open questions per language (0 = all)."""
     ppl_seq_len: int = Field(256, gt=0)
     """Window for perplexity (documents longer than this use a sliding window)."""
+    ppl_stride: int | None = Field(None, gt=0)
+    """New tokens scored per perplexity window after the first (None = ppl_seq_len: disjoint
+    windows, lm-eval's rolling log-likelihood; smaller gives each token more left context at
+    more forward passes)."""
     batch_size: int = Field(32, gt=0)
     """Sequences per forward pass."""
     n_bootstrap: int = Field(1000, gt=0)
@@ -40,3 +44,11 @@ class EvalConfig(BaseConfig):
     """Seed for bootstrap resampling."""
     threads: int = Field(2, gt=0)
     """torch intra-op threads."""
+
+    @field_validator("ppl_stride")
+    @classmethod
+    def _stride_within_window(cls, value: int | None, info: ValidationInfo) -> int | None:
+        seq_len = info.data.get("ppl_seq_len")
+        if value is not None and seq_len is not None and value > seq_len:
+            raise ValueError(f"must be at most ppl_seq_len ({seq_len})")
+        return value

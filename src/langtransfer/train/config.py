@@ -84,6 +84,13 @@ class BaseModelConfig(BaseConfig):
     threads: int = Field(2, gt=0)
     """torch intra-op threads (2 cores here)."""
 
+    @model_validator(mode="after")
+    def _seq_fits(self) -> "BaseModelConfig":
+        if self.seq_len > self.arch.max_seq_len:
+            raise ValueError(f"seq_len ({self.seq_len}) exceeds arch.max_seq_len "
+                             f"({self.arch.max_seq_len})")
+        return self
+
 
 class DataSourceConfig(BaseConfig):
     """One text source of a CPT mixture."""

@@ -1,0 +1,230 @@
+"""Log-likelihood scoring of a causal LM, following lm-evaluation-harness's HFLM conventions.
+
+Two entry points:
+- `loglikelihood(model, tok, [(context, continuation), ...])` -> (sum log p, is_greedy, n_tokens)
+  per request, as HFLM.loglikelihood (multiple choice);
+- `rolling_loglikelihood(model, tok, texts, max_len, stride)` -> (sum log p, n_tokens) per text,
+  as HFLM.loglikelihood_rolling (perplexity), generalised to a sliding window.
+
+The conventions that decide the numbers, each as lm-eval 0.4.x does it (lm_eval/models/
+huggingface.py, lm_eval/utils.py), so a later parity check can match to float tolerance:
+- `_encode_pair`: trailing whitespace of the context moves to the continuation; whole =
+  encode(context + continuation), context_enc = encode(context), continuation_enc =
+  whole[len(context_enc):]. An empty context becomes the prefix token (BOS, else EOS).
+- BOS: prepended to every encoding when the tokenizer has one. This equals HFLM when the
+  tokenizer itself adds BOS (LLaMA's does; lm-eval 0.4.13 delegates BOS to the tokenizer)
+  or with `add_bos_token=True`. Encoding is done with add_special_tokens=False and BOS added
+  here, so a tokenizer that also appends EOS cannot corrupt the context/continuation split.
+- input = (context_enc + continuation_enc)[-(max_length + 1):][:-1]: left truncation.
+- order: requests sorted by (-total length, tokens) (lm-eval's Collator), batched, RIGHT-padded
+  with token 0 and no attention mask (causal attention never looks right, so padding cannot
+  change a real position), one forward per batch, original order restored.
+- rolling windows: lm-eval's get_rolling_token_windows + make_disjoint_window, with
+  context_len = max_len - stride + 1 (stride = max_len is exactly lm-eval's default).
+Log-softmax runs in float32 under torch.inference_mode().
+
+Checked against lm-eval 0.4.13's HFLM on a tiny LLaMA (SentencePiece tokenizer adding BOS):
+loglikelihood identical to the last bit; rolling identical to HFLM(add_bos_token=False). With
+its default, HFLM's rolling encodes the document WITH the tokenizer's BOS and then also prefixes
+BOS, so it scores p(BOS | BOS) as the first token; here BOS is only the prefix.
+
+Exercised by `langtransfer eval run` (eval.mc, eval.perplexity) and tests/unit/eval/test_eval_lm.py.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence
+
+# lm-eval's HFLM._DEFAULT_MAX_LENGTH: used when neither model config nor tokenizer says.
+_DEFAULT_MAX_LENGTH = 2048
+# transformers' sentinel for "no model_max_length" (int(1e30)).
+_TOKENIZER_NO_MAX = 1000000000000000019884624838656
+
+OnBatch = Callable[[int], None] | None
+"""Optional callback, called with the number of requests finished after each batch."""
+
+
+def model_max_length(model: Any, tok: Any) -> int:
+    """The longest input the model accepts (HFLM.max_length's lookup order)."""
+    for attr in ("n_positions", "max_position_embeddings", "n_ctx"):
+        value = getattr(model.config, attr, None)
+        if value:
+            return int(value)
+    value = getattr(tok, "model_max_length", None)
+    if value and value != _TOKENIZER_NO_MAX:
+        return int(value)
+    return _DEFAULT_MAX_LENGTH
+
+
+def prefix_token_id(tok: Any) -> int:
+    """The token that stands for an empty context: BOS, else EOS (HFLM.prefix_token_id)."""
+    return tok.bos_token_id if tok.bos_token_id is not None else tok.eos_token_id
+
+
+def encode(tok: Any, text: str) -> list[int]:
+    """Token ids of `text`, BOS first when the tokenizer has one (added once)."""
+    ids = list(tok.encode(text, add_special_tokens=False))
+    bos = tok.bos_token_id
+    if bos is not None and (not ids or ids[0] != bos):
+        ids.insert(0, bos)
+    return ids
+
+
+def encode_pair(tok: Any, context: str, continuation: str) -> tuple[list[int], list[int]]:
+    """(context_enc, continuation_enc) exactly as HFLM._encode_pair (see module docstring)."""
+    n_spaces = len(context) - len(context.rstrip())
+    if n_spaces > 0:
+        continuation = context[-n_spaces:] + continuation
+        context = context[:-n_spaces]
+    if context == "":
+        return [prefix_token_id(tok)], list(tok.encode(continuation, add_special_tokens=False))
+    whole = encode(tok, context + continuation)
+    context_enc = encode(tok, context)
+    return context_enc, whole[len(context_enc):]
+
+
+def loglikelihood(model: Any, tok: Any, requests: Sequence[tuple[str, str]],
+                  batch_size: int = 32, on_batch: OnBatch = None) -> list[tuple[float, bool, int]]:
+    """Score continuations given contexts.
+
+    Args:
+        model: a causal LM returning `.logits` (transformers `AutoModelForCausalLM`).
+        tok: its tokenizer.
+        requests: (context, continuation) pairs.
+        batch_size: sequences per forward pass.
+        on_batch: progress callback (number of requests done in each batch).
+
+    Returns:
+        Per request, in input order: (sum of log p(continuation tokens | context),
+        whether greedy decoding would produce exactly the continuation, continuation tokens).
+
+    Raises:
+        ValueError: a continuation that encodes to no tokens (lm-eval asserts the same).
+    """
+    pairs = []
+    for context, continuation in requests:
+        context_enc, continuation_enc = encode_pair(tok, context, continuation)
+        if not continuation_enc:
+            raise ValueError(f"continuation {continuation!r} of context {context[-40:]!r} "
+                             "encodes to no tokens")
+        pairs.append((context_enc, continuation_enc))
+    return loglikelihood_tokens(model, pairs, batch_size, model_max_length(model, tok), on_batch)
+
+
+def loglikelihood_tokens(model: Any, pairs: Sequence[tuple[list[int], list[int]]],
+                         batch_size: int, max_length: int,
+                         on_batch: OnBatch = None) -> list[tuple[float, bool, int]]:
+    """Score token-level (context_enc, continuation_enc) pairs (HFLM._loglikelihood_tokens).
+
+    A continuation longer than max_length is an error (it cannot be scored in one window).
+    """
+    import torch
+
+    for _, cont in pairs:
+        if len(cont) > max_length:
+            raise ValueError(f"continuation of {len(cont)} tokens exceeds max length {max_length}")
+    # lm-eval's Collator order: longest first (an out-of-memory shows at once), ties by tokens.
+    order = sorted(range(len(pairs)), key=lambda i: (-len(pairs[i][0]) - len(pairs[i][1]),
+                                                     tuple(pairs[i][0] + pairs[i][1])))
+    results: list[tuple[float, bool, int] | None] = [None] * len(pairs)
+    with torch.inference_mode():
+        for start in range(0, len(order), batch_size):
+            chunk = order[start:start + batch_size]
+            scored = _score_batch(model, [pairs[i] for i in chunk], max_length)
+            for i, res in zip(chunk, scored):
+                results[i] = res
+            if on_batch is not None:
+                on_batch(len(chunk))
+    return results  # type: ignore[return-value]
+
+
+def _score_batch(model: Any, pairs: Sequence[tuple[list[int], list[int]]],
+                 max_length: int) -> list[tuple[float, bool, int]]:
+    """One right-padded forward; gather log-softmax at each row's continuation positions."""
+    import torch
+
+    inputs = [(ctx + cont)[-(max_length + 1):][:-1] for ctx, cont in pairs]
+    width = max(len(x) for x in inputs)
+    device = next(model.parameters()).device
+    batch = torch.zeros((len(inputs), width), dtype=torch.long, device=device)
+    for row, ids in enumerate(inputs):
+        batch[row, :len(ids)] = torch.tensor(ids, dtype=torch.long)
+    logits = model(input_ids=batch).logits
+    out = []
+    for row, (ids, (_, cont)) in enumerate(zip(inputs, pairs)):
+        inplen, contlen = len(ids), len(cont)
+        # Logit at position p predicts token p + 1: the continuation's tokens are predicted by
+        # the last `contlen` real positions (HFLM._select_cont_toks).
+        logprobs = torch.log_softmax(logits[row, inplen - contlen:inplen].float(), dim=-1)
+        target = torch.tensor(cont, dtype=torch.long, device=device)
+        greedy = bool((logprobs.argmax(dim=-1) == target).all())
+        total = float(logprobs.gather(1, target.unsqueeze(1)).sum())
+        out.append((total, greedy, contlen))
+    return out
+
+
+def rolling_windows(tokens: Sequence[int], prefix_token: int, max_len: int,
+                    stride: int) -> list[tuple[list[int], list[int]]]:
+    """Disjoint (context, predicted) windows that score every token exactly once.
+
+    The first window feeds [prefix] + tokens[:max_len - 1] and predicts tokens[:max_len]; each
+    later window predicts the next `stride` tokens from the max_len tokens before the last one
+    (lm-eval's get_rolling_token_windows with context_len = max_len - stride + 1, made disjoint).
+    """
+    if not 1 <= stride <= max_len:
+        raise ValueError(f"stride must be in 1..max_len ({max_len}), got {stride}")
+    tokens = list(tokens)
+    if not tokens:
+        return []
+    first = min(max_len, len(tokens))
+    windows = [([prefix_token], tokens[:first])]
+    done = first
+    while done < len(tokens):
+        k = min(len(tokens) - done, stride)
+        end = done + k
+        # input = tokens[end - max_len - 1 : end - 1]; the predicted tail is its last k targets
+        windows.append((tokens[end - max_len - 1:end - k], tokens[end - k:end]))
+        done = end
+    return windows
+
+
+def rolling_loglikelihood(model: Any, tok: Any, texts: Sequence[str], max_len: int,
+                          stride: int | None = None, batch_size: int = 32,
+                          on_batch: OnBatch = None) -> list[tuple[float, int]]:
+    """Total log-likelihood of each text, every token scored once (sliding window).
+
+    The prefix token (BOS, else EOS) stands before each text, so its first token is predicted
+    too; no EOS is appended. A window holds at most `max_len` input tokens (capped at the
+    model's maximum); after the first, each window predicts `stride` new tokens with
+    max_len - stride + 1 or more tokens of left context. stride=None means stride=max_len:
+    lm-eval's loglikelihood_rolling (disjoint windows). stride=1 gives every token the full
+    window of context at one forward per token.
+
+    Args:
+        model, tok: the LM and its tokenizer.
+        texts: documents.
+        max_len: window length in tokens.
+        stride: new tokens predicted per window after the first (1..max_len).
+        batch_size: windows per forward pass.
+        on_batch: progress callback (windows done per batch).
+
+    Returns:
+        Per text: (sum of log p over its tokens, number of tokens); (0.0, 0) for an empty text.
+    """
+    max_len = min(max_len, model_max_length(model, tok))
+    stride = max_len if stride is None else min(stride, max_len)
+    prefix = prefix_token_id(tok)
+    owners: list[int] = []
+    pairs: list[tuple[list[int], list[int]]] = []
+    counts = []
+    for doc, text in enumerate(texts):
+        tokens = list(tok.encode(text, add_special_tokens=False))
+        counts.append(len(tokens))
+        for window in rolling_windows(tokens, prefix, max_len, stride):
+            owners.append(doc)
+            pairs.append(window)
+    scores = loglikelihood_tokens(model, pairs, batch_size, max_len, on_batch)
+    totals = [0.0] * len(texts)
+    for doc, (logprob, _, _) in zip(owners, scores):
+        totals[doc] += logprob
+    return list(zip(totals, counts))

@@ -1,0 +1,232 @@
+"""The evaluation stage: knowledge MC, perplexity / bits per byte and judged response quality.
+
+    langtransfer eval run [CONFIG.yaml] --out DIR [--set key=value]   (Python: run(cfg, out))
+
+Reads a model directory and a MiniWorld directory; for each language in cfg.langs and each task
+in cfg.tasks:
+- knowledge: <world>/<lang>/knowledge.csv (task "knowledge") and knowledge_control.csv (task
+  "knowledge_control", when present) -> acc and acc_centred with 95% CIs, for all items and per
+  attribute / name_form / answer_form / group from knowledge_meta.jsonl; per-item predictions to
+  out/predictions/knowledge-<lang>.jsonl.
+- ppl: <world>/<lang>/heldout.txt -> ppl, bpb, nll_token (task "ppl"), CIs over documents.
+- quality: <world>/<lang>/open_eval.jsonl -> greedy responses to the SFT prompt template, scored
+  by the MiniWorld judge on five dimensions -> mean per dimension, avg and avg_no_h with CIs,
+  for all items and per category / group; responses and scores to
+  out/generations/quality-<lang>.jsonl.
+Every record goes to out/metrics.jsonl as it is made; DONE is written last (langtransfer.runs).
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterator
+
+from langtransfer.data.templates import render_prompt
+from langtransfer.errors import DataError, UserError
+from langtransfer.eval.config import EvalConfig
+from langtransfer.eval.metrics import accuracy_record, make_record, mean_record, subsets
+from langtransfer.files import read_jsonl, write_jsonl
+from langtransfer.langs import get_lang
+from langtransfer.runs import Run, open_run, read_metrics
+
+KNOWLEDGE_FILES = (("knowledge", "knowledge.csv", True),
+                   ("knowledge_control", "knowledge_control.csv", False))
+"""(task, file, required): the control file holds the other groups and may be absent."""
+KNOWLEDGE_SUBSETS = ("attribute", "name_form", "answer_form", "group")
+"""knowledge_meta.jsonl labels that split the records (answer_form: the name form of a city /
+company answer, "none" for other attributes; a label absent from the meta file adds nothing)."""
+QUALITY_DIMS = ("accuracy", "fluency", "informativeness", "logicality", "harmlessness",
+                "avg", "avg_no_h")
+QUALITY_SUBSETS = ("category", "group")
+OPEN_EVAL_FIELDS = ("id", "question")
+
+
+@dataclass
+class EvalResult:
+    """What an evaluation run produced."""
+
+    path: Path
+    """The run directory."""
+    records: list[dict] = field(default_factory=list)
+    """Every metrics record (also in path/metrics.jsonl)."""
+    skipped: bool = False
+    """True when the run was already DONE for this config and nothing was recomputed."""
+
+
+def run(cfg: EvalConfig, out: str | Path) -> EvalResult:
+    """Evaluate cfg.model on cfg.world for every language and task of the config.
+
+    Args:
+        cfg: the evaluation config.
+        out: the run directory.
+
+    Returns:
+        The records; an already finished run returns its stored records with skipped=True.
+
+    Raises:
+        DataError / UserError: a missing model or world file, or a malformed data row.
+    """
+    out = Path(out)
+    for lang in cfg.langs:
+        get_lang(lang)
+    _check_inputs(cfg)
+    handle = open_run(out, cfg, stage="eval", seed=cfg.seed,
+                      inputs={"model": cfg.model, "world": cfg.world})
+    if handle is None:
+        return EvalResult(out, read_metrics(out), skipped=True)
+
+    from langtransfer.modeling import load_model_and_tokenizer, set_threads
+
+    set_threads(cfg.threads)
+    model, tok = load_model_and_tokenizer(cfg.model)
+    records: list[dict] = []
+    with _progress() as track:
+        for lang in cfg.langs:
+            if "knowledge" in cfg.tasks:
+                records += _knowledge(cfg, handle, model, tok, lang, track)
+            if "ppl" in cfg.tasks:
+                records += _ppl(cfg, handle, model, tok, lang, track)
+            if "quality" in cfg.tasks:
+                records += _quality(cfg, handle, model, tok, lang, track)
+    handle.finish(n_records=len(records))
+    return EvalResult(out, records)
+
+
+def _check_inputs(cfg: EvalConfig) -> None:
+    """Fail before creating the run directory when the model or a world file is missing."""
+    if not (Path(cfg.model) / "config.json").is_file():
+        raise UserError(f"{cfg.model}: not a model directory (no config.json)")
+    world = Path(cfg.world)
+    need = {"knowledge": ["knowledge.csv"], "ppl": ["heldout.txt"], "quality": ["open_eval.jsonl"]}
+    for lang in cfg.langs:
+        for task in cfg.tasks:
+            for name in need[task]:
+                if not (world / lang / name).is_file():
+                    raise DataError(f"{world / lang / name}: not found (needed by eval task "
+                                    f"'{task}' for language '{lang}')")
+
+
+def _log(handle: Run, records: list[dict]) -> list[dict]:
+    for record in records:
+        handle.log(**record)
+    return records
+
+
+Track = Callable[[str, int], Callable[[int], None]]
+
+
+@contextlib.contextmanager
+def _progress() -> Iterator[Track]:
+    """A rich progress display; `track(description, total)` returns an advance callback."""
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+    columns = (TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeElapsedColumn())
+    with Progress(*columns, transient=False) as progress:
+        def track(description: str, total: int) -> Callable[[int], None]:
+            task_id = progress.add_task(description, total=total)
+            return lambda n: progress.advance(task_id, n)
+
+        yield track
+
+
+def _knowledge(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: str,
+               track: Track) -> list[dict]:
+    from langtransfer.eval.mc import attach_meta, load_mc_csv, score_mc
+
+    folder = Path(cfg.world) / lang
+    meta = folder / "knowledge_meta.jsonl"
+    records, predictions, evaluated = [], [], []
+    for task, name, required in KNOWLEDGE_FILES:
+        if not required and not (folder / name).is_file():
+            continue
+        items = load_mc_csv(folder / name, lang=lang)
+        if meta.is_file():
+            attach_meta(items, meta, file_name=name)
+        advance = track(f"{task} ({lang})", sum(len(item.options) for item in items))
+        preds = score_mc(model, tok, items, cfg.mc_norm, cfg.batch_size, on_batch=advance)
+        predictions += [{"task": task, **p} for p in preds]
+        evaluated.append(name)
+        for subset, idx in subsets(preds, KNOWLEDGE_SUBSETS):
+            chance = sum(preds[i]["chance"] for i in idx) / len(idx)
+            records += accuracy_record([preds[i]["correct"] for i in idx], chance, task=task,
+                                       lang=lang, subset=subset, n_boot=cfg.n_bootstrap,
+                                       seed=cfg.seed)
+    write_jsonl(handle.path / "predictions" / f"knowledge-{lang}.jsonl", predictions)
+    handle.update_manifest(**{f"knowledge_files_{lang}": evaluated})
+    return _log(handle, records)
+
+
+def _ppl(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: str,
+         track: Track) -> list[dict]:
+    from langtransfer.eval.lm import model_max_length
+    from langtransfer.eval.perplexity import perplexity
+
+    path = Path(cfg.world) / lang / "heldout.txt"
+    texts = [t for t in path.read_text(encoding="utf-8").splitlines() if t.strip()]
+    if not texts:
+        raise DataError(f"{path}: no documents (expected one per line)")
+    seq_len = min(cfg.ppl_seq_len, model_max_length(model, tok))
+    stride = min(cfg.ppl_stride or seq_len, seq_len)
+    windows = sum(_n_windows(len(tok.encode(t, add_special_tokens=False)), seq_len, stride)
+                  for t in texts)
+    res = perplexity(model, tok, texts, seq_len, stride, cfg.batch_size, n_boot=cfg.n_bootstrap,
+                     seed=cfg.seed, on_batch=track(f"ppl ({lang})", windows))
+    counts = {k: res[k] for k in ("docs", "tokens", "bytes", "nll")}
+    handle.update_manifest(**{f"ppl_{lang}": counts})
+    records = [make_record("ppl", "all", lang, metric, res[metric], res[f"{metric}_ci"],
+                           res["docs"])
+               for metric in ("ppl", "bpb", "nll_token")]
+    return _log(handle, records)
+
+
+def _n_windows(n_tokens: int, max_len: int, stride: int) -> int:
+    """Windows eval.lm.rolling_windows makes for a document (for the progress total)."""
+    if n_tokens <= 0:
+        return 0
+    rest = max(0, n_tokens - max_len)
+    return 1 + -(-rest // stride)
+
+
+def _read_open_eval(path: Path, limit: int) -> list[dict]:
+    rows = read_jsonl(path)
+    for n, row in enumerate(rows, 1):
+        missing = [k for k in OPEN_EVAL_FIELDS if not isinstance(row, dict) or k not in row]
+        if missing:
+            raise DataError(f"{path}: item {n}: missing field '{missing[0]}'")
+    if not rows:
+        raise DataError(f"{path}: no open questions")
+    return rows[:limit] if limit else rows
+
+
+def _quality(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: str,
+             track: Track) -> list[dict]:
+    from langtransfer.eval.generate import generate
+    from langtransfer.miniworld.judge import MiniWorldJudge  # lazy: a separate component
+
+    path = Path(cfg.world) / lang / "open_eval.jsonl"
+    items = _read_open_eval(path, cfg.quality_limit)
+    judge = MiniWorldJudge(Path(cfg.world), lang)
+    prompts = [render_prompt(item["question"], template=cfg.template) for item in items]
+    outs = generate(model, tok, prompts, cfg.max_new_tokens, cfg.batch_size,
+                    on_batch=track(f"quality ({lang})", len(prompts)))
+    rows = []
+    for item, out in zip(items, outs):
+        response = out.text.strip()
+        scores = judge.score(item, response)
+        rows.append({**item, "response": response, "n_tokens": out.n_tokens,
+                     "seconds": round(out.seconds, 4), "finish": out.finish, "scores": scores})
+    write_jsonl(handle.path / "generations" / f"quality-{lang}.jsonl", rows)
+    seconds = sum(out.seconds for out in outs)
+    handle.update_manifest(**{f"generation_{lang}": {
+        "items": len(outs), "new_tokens": sum(out.n_tokens for out in outs),
+        "seconds": round(seconds, 3)}})
+    records = []
+    for subset, idx in subsets(rows, QUALITY_SUBSETS):
+        for dim in QUALITY_DIMS:
+            records.append(mean_record([float(rows[i]["scores"][dim]) for i in idx], task="quality",
+                                       lang=lang, metric=dim, subset=subset,
+                                       n_boot=cfg.n_bootstrap, seed=cfg.seed))
+    return _log(handle, records)

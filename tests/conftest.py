@@ -1,0 +1,27 @@
+"""Shared test fixtures: locate ../shared/data, keep torch single-threaded per xdist worker."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("LANGTRANSFER_SHARED_DATA", REPO.parent / "shared" / "data"))
+
+
+def pytest_configure(config):
+    # Two xdist workers on two cores: one torch thread each avoids oversubscription.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("HF_DATASETS_OFFLINE", "1")
+    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data (real datasets for tests); skip with a reason where it is absent."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"shared data not found at {SHARED_DATA} (set LANGTRANSFER_SHARED_DATA)")
+    return SHARED_DATA
