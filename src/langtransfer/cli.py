@@ -13,7 +13,9 @@ from typing import Annotated, Optional
 
 import typer
 
+from langtransfer.convert.commands import model_app
 from langtransfer.errors import UserError
+from langtransfer.vocab.commands import vocab_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
                   help="Move an English-centric LLM into another language and measure the move.")
@@ -25,6 +27,8 @@ app.add_typer(miniworld_app, name="miniworld")
 app.add_typer(train_app, name="train")
 app.add_typer(eval_app, name="eval")
 app.add_typer(study_app, name="study")
+app.add_typer(model_app, name="model")
+app.add_typer(vocab_app, name="vocab")
 
 ConfigArg = Annotated[Optional[Path], typer.Argument(help="YAML config (defaults when omitted).")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML config.")]

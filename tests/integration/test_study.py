@@ -22,7 +22,7 @@ TINY = [
     "base.arch.max_seq_len=128", "base.tokenizer_sample_chars=200000",
     "cpt.seq_len=64", "cpt.threads=1", "sft.max_len=96", "sft.threads=1", "sft.epochs=1",
     "eval.threads=1", "eval.n_bootstrap=50", "eval.max_new_tokens=16", "eval.ppl_seq_len=64",
-    "axes.cpt_tokens=[0,3000]", "axes.sft_examples=[10,30]",
+    "axes.cpt_tokens=[0,3000]", "axes.sft_examples=[10,30]", "extension.vocab.pieces=700",
 ]
 
 
@@ -44,13 +44,16 @@ def test_study_writes_every_stage_and_report(finished):
     stages = plan(cfg, out)
     assert all(is_done(st.path, st.cfg.config_hash()) for st in stages)
     kinds = [st.kind for st in stages]
-    assert kinds.count("cpt") == 1 and kinds.count("sft") == 4 and kinds.count("eval") == 6
+    # CPT {0, 3k} × SFT {10, 30}, plus one extended-vocabulary chain per init (2 inits)
+    assert kinds.count("vocab") == 1
+    assert kinds.count("cpt") == 3 and kinds.count("sft") == 8 and kinds.count("eval") == 12
     header = (out / "results.csv").read_text().splitlines()[0]
     assert header == "arm,lang,task,metric,value,ci_low,ci_high,n"
     report = (out / "report.md").read_text()
-    for arm in ("base", "cpt0-sft10", "cpt3k-sft30"):
+    for arm in ("base", "cpt0-sft10", "cpt3k-sft30", "ext-mean-cpt3k-sft30",
+                "ext-subword_mean-cpt3k"):
         assert f"| {arm} |" in report
-    for section in ("Knowledge", "Perplexity", "Response quality in zh"):
+    for section in ("Knowledge", "Perplexity", "Response quality in zh", "equal data (the paper's C1)"):
         assert section in report
 
 

@@ -80,7 +80,15 @@ def encode_pair(tok: Any, context: str, continuation: str) -> tuple[list[int], l
         return [prefix_token_id(tok)], list(tok.encode(continuation, add_special_tokens=False))
     whole = encode(tok, context + continuation)
     context_enc = encode(tok, context)
-    return context_enc, whole[len(context_enc):]
+    if whole[:len(context_enc)] == context_enc:
+        return context_enc, whole[len(context_enc):]
+    # A merge crosses the context/continuation boundary (common with extended vocabularies:
+    # "在" + "莱格…" -> "在莱"): lm-eval's slice would then score tokens that are not the
+    # continuation's (or none at all). Split `whole` where it stops agreeing with the context:
+    # the continuation keeps the boundary token, and every option is scored on whole tokens.
+    common = next((i for i, (a, b) in enumerate(zip(whole, context_enc)) if a != b),
+                  min(len(whole), len(context_enc)))
+    return whole[:common], whole[common:]
 
 
 def loglikelihood(model: Any, tok: Any, requests: Sequence[tuple[str, str]],

@@ -78,9 +78,11 @@ def run(cfg: EvalConfig, out: str | Path) -> EvalResult:
         return EvalResult(out, read_metrics(out), skipped=True)
 
     from langtransfer.modeling import load_model_and_tokenizer, set_threads
+    from langtransfer.vocab.check import check_vocab
 
     set_threads(cfg.threads)
     model, tok = load_model_and_tokenizer(cfg.model)
+    check_vocab(model, tok, cfg.model)
     records: list[dict] = []
     with _progress() as track:
         for lang in cfg.langs:

@@ -13,6 +13,7 @@ from langtransfer.eval.config import EvalConfig
 from langtransfer.langs import LANGS
 from langtransfer.miniworld.config import WorldConfig
 from langtransfer.train.config import BaseModelConfig, CPTConfig, SFTConfig
+from langtransfer.vocab.config import VocabExtendConfig
 
 
 class AxesConfig(BaseConfig):
@@ -35,6 +36,38 @@ class AxesConfig(BaseConfig):
         return values
 
 
+class ExtensionConfig(BaseConfig):
+    """Extended-vocabulary arms: the paper's C1 comparison (original vs extended at equal data)."""
+
+    enabled: bool = False
+    """Add the extended-vocabulary arms."""
+    vocab: VocabExtendConfig = VocabExtendConfig()
+    """How the target pieces are trained and merged (`base` and `corpus` are filled by the
+    runner: the base model's tokenizer, the target-language CPT text)."""
+    inits: list[str] = ["mean", "subword_mean"]
+    """Initialisation strategies of the new embedding rows: one extended arm each (the init axis)."""
+    cpt_tokens: int | None = Field(None, gt=0)
+    """CPT budget of the extended arms, counted with the ORIGINAL tokenizer so they see the same
+    text as the original-vocabulary arm (None: the largest of axes.cpt_tokens)."""
+    embed_warmup_tokens: int = Field(0, ge=0)
+    """Embeddings-only warm-up tokens at the start of the extended arms' CPT (part of the budget)."""
+    embed_lr_mult: float = Field(1.0, gt=0)
+    """Learning-rate multiplier of embedding and LM-head rows in the extended arms."""
+
+    @field_validator("inits")
+    @classmethod
+    def _inits_unique(cls, values: list[str]) -> list[str]:
+        if not values or len(set(values)) != len(values):
+            raise ValueError("list at least one init strategy, each once")
+        from langtransfer.vocab.init import INIT_STRATEGIES
+
+        unknown = [v for v in values if v not in INIT_STRATEGIES]
+        if unknown:
+            raise ValueError(f"unknown init strategy {unknown} (choose from: "
+                             f"{', '.join(sorted(INIT_STRATEGIES))})")
+        return values
+
+
 class StudyConfig(BaseConfig):
     """A MiniWorld transfer study: world → base → CPT arms → SFT arms → evaluation → report."""
 
@@ -54,6 +87,8 @@ class StudyConfig(BaseConfig):
     """Evaluation settings (`model`, `world`, `langs`, `tasks` are filled per arm)."""
     axes: AxesConfig = AxesConfig()
     """The grid of arms."""
+    extension: ExtensionConfig = ExtensionConfig()
+    """Extended-vocabulary arms (C1) at one CPT budget, one per init strategy."""
     sft_zero_cpt_only: bool = Field(True)
     """Also evaluate each CPT model before SFT (knowledge and perplexity, as the paper's Table 2)."""
 

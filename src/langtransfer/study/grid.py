@@ -23,7 +23,7 @@ class Stage:
     """One unit of work: a stage config and the run directory it writes."""
 
     kind: str
-    """world | base | cpt | sft | eval"""
+    """world | base | vocab | cpt | sft | eval"""
     slug: str
     """Readable name (e.g. cpt200k, cpt200k-sft2000)."""
     cfg: BaseConfig
@@ -52,48 +52,75 @@ def _stage(kind: str, slug: str, cfg: BaseConfig, out: Path, deps: list[str], **
     return Stage(kind, slug, cfg, out / kind / f"{slug}-{cfg.config_hash(8)}", deps, **kw)
 
 
-def plan(cfg: StudyConfig, out: Path) -> list[Stage]:
-    """All stages of the study in dependency order."""
-    out = Path(out)
-    stages: list[Stage] = []
-    world = _stage("world", "world", cfg.world, out, [])
-    base_cfg = cfg.base.with_updates({"world": str(world.path)})
-    base = _stage("base", "base", base_cfg, out, [world.id], tokens=base_cfg.tokens)
-    stages += [world, base]
-    eval_langs = list(cfg.world.langs)
-    target = cfg.target
+class _Planner:
+    """Builds the stage list of one study (helpers share the world/base stages and the out dir)."""
 
-    def eval_stage(model: Stage, arm: str, tasks: list[str]) -> Stage:
-        ecfg = cfg.eval.with_updates(
-            {"model": str(model.path), "world": str(world.path), "langs": eval_langs, "tasks": tasks}
-        )
-        return _stage("eval", arm, ecfg, out, [model.id], arm=arm)
+    def __init__(self, cfg: StudyConfig, out: Path):
+        self.cfg, self.out = cfg, Path(out)
+        self.stages: list[Stage] = []
+        self.world = self.add("world", "world", cfg.world, [])
+        base_cfg = cfg.base.with_updates({"world": str(self.world.path)})
+        self.base = self.add("base", "base", base_cfg, [self.world.id], tokens=base_cfg.tokens)
+        target_text = self.world.path / cfg.target / "pretrain.txt"
+        self.cpt_data = [DataSourceConfig(path=str(target_text), lang=cfg.target).to_dict()]
 
-    for cpt_tokens in cfg.axes.cpt_tokens:
-        if cpt_tokens == 0:
-            start, cpt_slug = base, "cpt0"
-        else:
-            cpt_slug = f"cpt{short_count(cpt_tokens)}"
-            data = [DataSourceConfig(path=str(world.path / target / "pretrain.txt"), lang=target)]
-            ccfg = cfg.cpt.with_updates(
-                {"model": str(base.path), "data": [d.to_dict() for d in data], "tokens": cpt_tokens}
-            )
-            start = _stage("cpt", cpt_slug, ccfg, out, [base.id], tokens=cpt_tokens)
-            stages.append(start)
-        if cfg.sft_zero_cpt_only:
-            arm = "base" if cpt_tokens == 0 else cpt_slug
-            stages.append(eval_stage(start, arm, ["knowledge", "ppl"]))
-        for n in cfg.axes.sft_examples:
+    def add(self, kind: str, slug: str, cfg: BaseConfig, deps: list[str], **kw) -> Stage:
+        stage = _stage(kind, slug, cfg, self.out, deps, **kw)
+        self.stages.append(stage)
+        return stage
+
+    def evaluate(self, model: Stage, arm: str, tasks: list[str]) -> None:
+        ecfg = self.cfg.eval.with_updates({
+            "model": str(model.path), "world": str(self.world.path),
+            "langs": list(self.cfg.world.langs), "tasks": tasks})
+        self.add("eval", arm, ecfg, [model.id], arm=arm)
+
+    def cpt(self, slug: str, tokens: int, deps: list[Stage], **extra) -> Stage:
+        ccfg = self.cfg.cpt.with_updates(
+            {"model": str(self.base.path), "data": self.cpt_data, "tokens": tokens, **extra})
+        return self.add("cpt", slug, ccfg, [d.id for d in deps], tokens=tokens)
+
+    def arm_chain(self, start: Stage, cpt_slug: str, cpt_only_arm: str) -> None:
+        """Eval of the CPT model itself (knowledge, ppl), then each SFT size + its eval."""
+        if self.cfg.sft_zero_cpt_only:
+            self.evaluate(start, cpt_only_arm, ["knowledge", "ppl"])
+        data = str(self.world.path / self.cfg.target / "instructions.json")
+        for n in self.cfg.axes.sft_examples:
             if n == 0:
                 continue
-            scfg = cfg.sft.with_updates(
-                {"model": str(start.path), "data": str(world.path / target / "instructions.json"),
-                 "examples": n}
-            )
+            scfg = self.cfg.sft.with_updates({"model": str(start.path), "data": data, "examples": n})
             slug = f"{cpt_slug}-sft{short_count(n)}"
-            sft = _stage("sft", slug, scfg, out, [start.id], tokens=int(n * scfg.epochs))
-            stages += [sft, eval_stage(sft, slug, list(cfg.eval.tasks))]
-    return stages
+            sft = self.add("sft", slug, scfg, [start.id], tokens=int(n * scfg.epochs))
+            self.evaluate(sft, slug, list(self.cfg.eval.tasks))
+
+    def extension_arms(self) -> None:
+        """The vocab stage, then one CPT chain per init strategy at equal data (C1)."""
+        ext, cfg = self.cfg.extension, self.cfg
+        tokens = ext.cpt_tokens or max(cfg.axes.cpt_tokens)
+        vcfg = ext.vocab.with_updates(
+            {"base": str(self.base.path), "corpus": [self.cpt_data[0]["path"]]})
+        vocab = self.add("vocab", "vocab", vcfg, [self.base.id, self.world.id])
+        for init in ext.inits:
+            slug = f"ext-{init}-cpt{short_count(tokens)}"
+            start = self.cpt(slug, tokens, [self.base, vocab], tokenizer=str(vocab.path),
+                             init=init, budget_tokenizer=str(self.base.path),
+                             embed_warmup_tokens=ext.embed_warmup_tokens,
+                             embed_lr_mult=ext.embed_lr_mult)
+            self.arm_chain(start, slug, slug)
+
+
+def plan(cfg: StudyConfig, out: Path) -> list[Stage]:
+    """All stages of the study in dependency order."""
+    p = _Planner(cfg, out)
+    for tokens in cfg.axes.cpt_tokens:
+        if tokens == 0:
+            p.arm_chain(p.base, "cpt0", "base")
+        else:
+            slug = f"cpt{short_count(tokens)}"
+            p.arm_chain(p.cpt(slug, tokens, [p.base]), slug, slug)
+    if cfg.extension.enabled:
+        p.extension_arms()
+    return p.stages
 
 
 def plan_table(cfg: StudyConfig, out: Path) -> str:

@@ -127,6 +127,7 @@ def render_markdown(cfg: StudyConfig, out: Path, rows: list[dict], arms: list[st
         arms, [(f"{l} acc", (l, f"knowledge_control[group={g}]", "acc"))
                for l in langs for g in _target_only_groups(rows)],
         idx))
+    parts.append(_extension_table(cfg, arms, idx))
     parts.append(_table(
         "Perplexity and bits per byte on held-out text",
         "Token perplexity compares models with the same tokenizer (the paper's Table 2); bits per "
@@ -143,6 +144,31 @@ def render_markdown(cfg: StudyConfig, out: Path, rows: list[dict], arms: list[st
             arms, [(label, (lang, "quality", m)) for m, label in QUALITY_DIMS], idx))
     parts.append(_stage_times(cfg, out))
     return "\n".join(p for p in parts if p)
+
+
+def _extension_table(cfg: StudyConfig, arms: list[str], idx: dict) -> str:
+    """C1: original vs extended vocabulary at equal CPT text, per SFT size and init strategy."""
+    if not cfg.extension.enabled:
+        return ""
+    from langtransfer.study.grid import short_count
+
+    tokens = short_count(cfg.extension.cpt_tokens or max(cfg.axes.cpt_tokens))
+    tgt = cfg.target
+    order = []
+    for n in [None, *cfg.axes.sft_examples]:
+        suffix = "" if n is None else f"-sft{short_count(n)}"
+        order.append(f"cpt{tokens}{suffix}")
+        order += [f"ext-{init}-cpt{tokens}{suffix}" for init in cfg.extension.inits]
+    cols = [(f"{tgt} AVG", (tgt, "quality", "avg")), (f"{tgt} ACC", (tgt, "quality", "accuracy")),
+            (f"{tgt} F", (tgt, "quality", "fluency")), (f"{tgt} know", (tgt, "knowledge", "acc")),
+            (f"{tgt} bpb", (tgt, "ppl", "bpb")), ("en bpb", ("en", "ppl", "bpb")),
+            ("en know", ("en", "knowledge", "acc"))]
+    return _table(
+        f"Vocabulary extension at equal data (the paper's C1), CPT {tokens} original-tokenizer tokens",
+        "Each `ext-<init>` arm trains on exactly the text of the original-vocabulary arm above it "
+        "(its budget is counted with the original tokenizer). Compare bits per byte, not token "
+        "perplexity, across tokenizers.",
+        [a for a in order if a in arms], cols, idx)
 
 
 def _target_only_groups(rows: list[dict]) -> list[str]:

@@ -32,6 +32,10 @@ def _stage_runner(kind: str) -> Callable:
         from langtransfer.miniworld.base import run
 
         return run
+    if kind == "vocab":
+        from langtransfer.vocab.stage import run
+
+        return run
     if kind == "cpt":
         from langtransfer.train.cpt import run
 

@@ -8,9 +8,19 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
 from langtransfer.config import BaseConfig
+
+
+def _known_init(name: str) -> str:
+    """An init strategy name registered in langtransfer.vocab.init (a light import)."""
+    from langtransfer.vocab.init import INIT_STRATEGIES
+
+    if name not in INIT_STRATEGIES:
+        raise ValueError(f"unknown init strategy '{name}' (choose from: "
+                         f"{', '.join(sorted(INIT_STRATEGIES))})")
+    return name
 
 
 class OptimConfig(BaseConfig):
@@ -122,6 +132,26 @@ class CPTConfig(BaseConfig):
     """Seed for data order."""
     threads: int = Field(2, gt=0)
     """torch intra-op threads."""
+    tokenizer: str | None = None
+    """A tokenizer folder to train with instead of the model's own (an extended tokenizer that
+    keeps every original id). When it is longer than the model's embedding, the stage resizes
+    and initialises the new rows with `init` first, saves this tokenizer with the model and
+    records the init in the manifest (`vocab_init`)."""
+    init: str = "mean"
+    """Init strategy for new embedding rows (langtransfer.vocab.init: random, mean,
+    subword_mean, subword_mean_norm). `mean` keeps the English greedy output unchanged."""
+    embed_warmup_tokens: int = Field(0, ge=0)
+    """Tokens of an embeddings-only warm-up, taken from the budget (`tokens`): only the input
+    embedding and LM head train, everything else is frozen; then everything trains on the
+    rest. Counted by the training tokenizer (also with budget_tokenizer). 0 disables."""
+    embed_lr_mult: float = Field(1.0, gt=0)
+    """Learning-rate multiplier for the input embedding and LM head (their own param group)."""
+    budget_tokenizer: str | None = None
+    """Count the budget with this tokenizer folder instead of the training one, so an
+    extended-vocabulary arm trains on exactly the text an original-vocabulary arm with the same
+    budget sees ("equal data", the paper's C1 comparison). Both counts go to the manifest."""
+
+    _init_known = field_validator("init")(_known_init)
 
     @model_validator(mode="after")
     def _fractions_sum(self) -> "CPTConfig":
@@ -130,6 +160,13 @@ class CPTConfig(BaseConfig):
             raise ValueError("at least one data source is required")
         if abs(total - 1.0) > 1e-6:
             raise ValueError(f"data fractions must sum to 1 (got {total:g})")
+        return self
+
+    @model_validator(mode="after")
+    def _warmup_inside_budget(self) -> "CPTConfig":
+        if self.embed_warmup_tokens >= self.tokens:
+            raise ValueError(f"embed_warmup_tokens ({self.embed_warmup_tokens}) must be below "
+                             f"the budget tokens ({self.tokens}): it is a part of it")
         return self
 
 
@@ -154,3 +191,15 @@ class SFTConfig(BaseConfig):
     """Seed for example selection and order."""
     threads: int = Field(2, gt=0)
     """torch intra-op threads."""
+    tokenizer: str | None = None
+    """A tokenizer folder to train with instead of the model's own (an extended tokenizer that
+    keeps every original id). When it is longer than the model's embedding, the stage resizes
+    and initialises the new rows with `init` first, saves this tokenizer with the model and
+    records the init in the manifest (`vocab_init`)."""
+    init: str = "mean"
+    """Init strategy for new embedding rows (langtransfer.vocab.init: random, mean,
+    subword_mean, subword_mean_norm). `mean` keeps the English greedy output unchanged."""
+    embed_lr_mult: float = Field(1.0, gt=0)
+    """Learning-rate multiplier for the input embedding and LM head (their own param group)."""
+
+    _init_known = field_validator("init")(_known_init)

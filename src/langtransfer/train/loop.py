@@ -72,16 +72,39 @@ def make_accelerator(cpu: bool = False) -> Any:
     return Accelerator(cpu=not cuda, mixed_precision=precision)
 
 
-def make_optimizer(model: Any, optim: OptimConfig) -> Any:
-    """AdamW with weight decay on matrices only (norm weights and biases are not decayed)."""
+def make_optimizer(model: Any, optim: OptimConfig, embed_lr_mult: float = 1.0) -> Any:
+    """AdamW with weight decay on matrices only (norm weights and biases are not decayed).
+
+    Args:
+        model: the model; parameters with requires_grad False are left out.
+        optim: optimizer settings.
+        embed_lr_mult: when not 1, the input embedding and LM head form a last param group
+            with lr = optim.lr * embed_lr_mult (tied embeddings are one parameter, so one
+            entry). The schedule scales every group's rate by the same factor. Group 0 is
+            always the main matrices, whose rate the loop logs.
+    """
     import torch
 
     params = [p for p in model.parameters() if p.requires_grad]
+    embed_ids = {id(p) for p in embedding_parameters(model)} if embed_lr_mult != 1.0 else set()
+    rest = [p for p in params if id(p) not in embed_ids]
     groups = [
-        {"params": [p for p in params if p.ndim >= 2], "weight_decay": optim.weight_decay},
-        {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0},
+        {"params": [p for p in rest if p.ndim >= 2], "weight_decay": optim.weight_decay},
+        {"params": [p for p in rest if p.ndim < 2], "weight_decay": 0.0},
+        {"params": [p for p in params if id(p) in embed_ids], "weight_decay": optim.weight_decay,
+         "lr": optim.lr * embed_lr_mult},
     ]
+    groups = [g for g in groups if g["params"]]  # e.g. only embeddings train in a warm-up
     return torch.optim.AdamW(groups, lr=optim.lr, betas=(optim.beta1, optim.beta2), eps=1e-8)
+
+
+def embedding_parameters(model: Any) -> list[Any]:
+    """The input embedding and LM-head weights, each once (a tied pair is one parameter)."""
+    found: dict[int, Any] = {}
+    for module in (model.get_input_embeddings(), model.get_output_embeddings()):
+        if module is not None:
+            found.setdefault(id(module.weight), module.weight)
+    return list(found.values())
 
 
 def make_scheduler(optimizer: Any, optim: OptimConfig, total_steps: int) -> Any:
@@ -121,7 +144,7 @@ def count_input_tokens(batch: dict[str, Any]) -> int:
 
 def train(model: Any, batches: Iterable[dict[str, Any]], total_steps: int, optim: OptimConfig,
           run: Any | None, *, desc: str = "train", log_every: int = 10,
-          seed: int = 0, cpu: bool = False) -> TrainStats:
+          seed: int = 0, cpu: bool = False, embed_lr_mult: float = 1.0) -> TrainStats:
     """Train `model` for `total_steps` optimizer steps of `optim.grad_accum` micro-batches.
 
     Args:
@@ -137,6 +160,9 @@ def train(model: Any, batches: Iterable[dict[str, Any]], total_steps: int, optim
         seed: seeds torch (dropout etc.); the same seed and data give bit-identical weights
             (checked on CPU and on an H200 in bf16).
         cpu: train on the CPU in fp32 even when a GPU is present.
+        embed_lr_mult: learning-rate multiplier of the input embedding and LM head
+            (`make_optimizer`). Only parameters with requires_grad train: freeze the rest
+            first for an embeddings-only phase (train.model.embeddings_only).
 
     Returns:
         TrainStats of the run.
@@ -146,7 +172,7 @@ def train(model: Any, batches: Iterable[dict[str, Any]], total_steps: int, optim
     torch.manual_seed(seed)
     accelerator = make_accelerator(cpu)
     model.train()
-    optimizer = make_optimizer(model, optim)
+    optimizer = make_optimizer(model, optim, embed_lr_mult)
     scheduler = make_scheduler(optimizer, optim, total_steps)  # stepped by hand, not prepared:
     # accelerate's wrapped scheduler steps once per process, which would shorten the schedule.
     model, optimizer = accelerator.prepare(model, optimizer)

@@ -1,12 +1,17 @@
-"""Build a freshly initialised tiny LLaMA (the MiniWorld base model) and count its parameters.
+"""Build a freshly initialised tiny LLaMA (the MiniWorld base model), count its parameters,
+load a model for training with an extended tokenizer, and freeze all but its embeddings.
 
-Exercised by `langtransfer miniworld base`; tests build 2-layer, hidden-32 models in milliseconds.
+Exercised by `langtransfer miniworld base` and `langtransfer train cpt|sft` (with
+`--set tokenizer=EXTENDED_DIR`); tests build 2-layer, hidden-32 models in milliseconds.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import contextlib
+from pathlib import Path
+from typing import Any, Iterator
 
+from langtransfer.errors import UserError
 from langtransfer.train.config import ArchConfig
 
 # Measured on 2 cores (default arch: 3 layers, hidden 96, vocab 2000, batch 16 x 256, fp32):
@@ -101,3 +106,66 @@ def count_parameters(model: Any, *, trainable_only: bool = False,
         seen.add(id(param))
         total += param.numel()
     return total
+
+
+def load_for_training(model_dir: str | Path, tokenizer: str | Path | None = None,
+                      init: str = "mean", seed: int = 0) -> tuple[Any, Any, dict | None]:
+    """Load a model folder for CPT/SFT, optionally with an extended tokenizer.
+
+    Args:
+        model_dir: transformers model folder (its own tokenizer inside).
+        tokenizer: a tokenizer folder to use instead; it must keep every id of the model's
+            own tokenizer. When it has more tokens than the embedding has rows, the embedding
+            and LM head grow to len(tokenizer) and the new rows are initialised by `init`.
+        init: init strategy name (langtransfer.vocab.init).
+        seed: seed of the `random` strategy.
+
+    Returns:
+        (model, tokenizer to train with, the init record or None when nothing was resized).
+
+    Raises:
+        UserError: the tokenizer folder is missing or is not an extension of the model's own.
+    """
+    from transformers import AutoTokenizer
+
+    from langtransfer.modeling import load_model_and_tokenizer
+    from langtransfer.vocab.check import check_extends
+    from langtransfer.vocab.init import resize_and_init
+
+    model, own_tok = load_model_and_tokenizer(model_dir)
+    if tokenizer is None:
+        return model, own_tok, None
+    if not Path(tokenizer).is_dir():
+        raise UserError(f"{tokenizer}: tokenizer folder not found (tokenizer)")
+    tok = AutoTokenizer.from_pretrained(tokenizer)
+    check_extends(own_tok, tok, str(tokenizer))
+    if len(tok) <= model.get_input_embeddings().weight.shape[0]:
+        return model, tok, None  # a padded embedding already has rows for every id
+    record = resize_and_init(model, len(tok), init, old_tokenizer=own_tok, new_tokenizer=tok,
+                             seed=seed)
+    return model, tok, record
+
+
+@contextlib.contextmanager
+def embeddings_only(model: Any) -> Iterator[list[Any]]:
+    """Freeze everything but the input embedding and LM head inside the block.
+
+    The frozen parameters get requires_grad False (no gradients, left out of the optimizer,
+    so AdamW's weight decay cannot move them either); on exit every parameter's flag is
+    restored.
+
+    Yields:
+        The trainable parameters (one for tied embeddings, two otherwise).
+    """
+    from langtransfer.train.loop import embedding_parameters
+
+    trainable = embedding_parameters(model)
+    keep = {id(p) for p in trainable}
+    before = {name: p.requires_grad for name, p in model.named_parameters()}
+    try:
+        for p in model.parameters():
+            p.requires_grad_(id(p) in keep)
+        yield trainable
+    finally:
+        for name, p in model.named_parameters():
+            p.requires_grad_(before[name])

@@ -6,7 +6,8 @@ An example is [<s>] + enc(prompt) + enc(output) + [</s>], with labels -100 on <s
 prompt. Prompt and response are tokenised separately so that training sees exactly the prompt
 ids that generation starts from (enc(prompt)). The first `cfg.examples` rows of a seeded
 shuffle are used, so a 100-example run's data is inside the 500-example run's. Reads top to
-bottom: setup → data → train → save → finish.
+bottom: setup → data → train → save → finish. `tokenizer`, `init` and `embed_lr_mult` work as in
+CPT (docs/vocab.md, "Model side").
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ from typing import Any, Sequence
 
 from langtransfer.data.templates import render_prompt
 from langtransfer.errors import ConfigError, DataError, UserError
-from langtransfer.modeling import load_model_and_tokenizer, save_model_and_tokenizer, set_threads
+from langtransfer.modeling import save_model_and_tokenizer, set_threads
 from langtransfer.runs import open_run, read_manifest
 from langtransfer.train.config import SFTConfig
 
@@ -181,22 +182,33 @@ def run(cfg: SFTConfig, out: Path) -> SFTResult:
         SFTResult; a second call with the same config returns the stored one at once.
 
     Raises:
-        UserError: missing model folder or data file, a bad row, too few examples.
+        UserError: missing model folder, tokenizer folder or data file, a bad row, too few
+            examples; a tokenizer that does not extend the model's own, or an inconsistent
+            model vocabulary (vocab.check).
     """
     from langtransfer.train.loop import train
+    from langtransfer.train.model import load_for_training
     from langtransfer.train.packing import steps_for
+    from langtransfer.vocab.check import check_vocab
     from langtransfer.vocab.train import copy_sp_model
 
     # setup: every input exists and parses before anything is written
     out = Path(out)
     if not (Path(cfg.model) / "config.json").is_file():
         raise UserError(f"{cfg.model}: model folder not found (no config.json)")
+    if cfg.tokenizer is not None and not Path(cfg.tokenizer).is_dir():
+        raise UserError(f"{cfg.tokenizer}: tokenizer folder not found (tokenizer)")
     rows = select_examples(load_alpaca(cfg.data), cfg.examples, cfg.seed, source=cfg.data)
-    run = open_run(out, cfg, "sft", seed=cfg.seed, inputs={"model": cfg.model, "data": cfg.data})
+    inputs = {"model": cfg.model, "data": cfg.data,
+              **({"tokenizer": cfg.tokenizer} if cfg.tokenizer else {})}
+    run = open_run(out, cfg, "sft", seed=cfg.seed, inputs=inputs)
     if run is None:
         return SFTResult(**{**read_manifest(out)["result"], "skipped": True})
     set_threads(cfg.threads)
-    model, tok = load_model_and_tokenizer(cfg.model)
+    model, tok, vocab_init = load_for_training(cfg.model, cfg.tokenizer, cfg.init, cfg.seed)
+    if vocab_init is not None:
+        run.update_manifest(vocab_init=vocab_init)
+    check_vocab(model, tok, cfg.model)
     _check_max_len(cfg.max_len, model)
 
     # data: encode, drop examples with no response left, bucket into padded batches
@@ -217,11 +229,11 @@ def run(cfg: SFTConfig, out: Path) -> SFTResult:
 
     # train
     stats = train(model, batches, steps_for(len(batches), cfg.optim.grad_accum), cfg.optim, run,
-                  desc="sft", seed=cfg.seed)
+                  desc="sft", seed=cfg.seed, embed_lr_mult=cfg.embed_lr_mult)
 
     # save
     save_model_and_tokenizer(model, tok, out)
-    copy_sp_model(Path(cfg.model), out)
+    copy_sp_model(Path(cfg.tokenizer or cfg.model), out)
     result = SFTResult(
         path=str(out), examples=len(examples), truncated=truncated,
         dropped=len(rows) - len(examples), steps=stats.steps, tokens=stats.tokens,

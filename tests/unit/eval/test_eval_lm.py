@@ -177,3 +177,32 @@ def test_smaller_stride_changes_long_text_scores_only(model, tok):
     assert disjoint[0][0] == pytest.approx(sliding[0][0], abs=1e-5)
     assert disjoint[1][1] == sliding[1][1] and not math.isclose(disjoint[1][0], sliding[1][0])
     assert disjoint[2] == sliding[2] == (0.0, 0)
+
+
+class _MergingTokenizer:
+    """Encodes character by character, except that "ab" is one token: a merge that can cross
+    a context/continuation boundary."""
+
+    bos_token_id = None
+    eos_token_id = 0
+
+    def encode(self, text, add_special_tokens=False):
+        ids, i = [], 0
+        while i < len(text):
+            if text[i:i + 2] == "ab":
+                ids.append(1000)
+                i += 2
+            else:
+                ids.append(ord(text[i]))
+                i += 1
+        return ids
+
+
+def test_encode_pair_boundary_merge_keeps_continuation_nonempty():
+    from langtransfer.eval.lm import encode_pair
+
+    tok = _MergingTokenizer()
+    ctx, cont = encode_pair(tok, "xa", "b")  # whole = [x, ab]; context = [x, a]
+    assert ctx == [ord("x")] and cont == [1000]
+    ctx, cont = encode_pair(tok, "xy", "ab")  # no boundary merge: lm-eval's slice
+    assert ctx == [ord("x"), ord("y")] and cont == [1000]
