@@ -39,3 +39,9 @@ def test_zero_budget_exit_2(tmp_path):
 def test_missing_config_file_exit_2(tmp_path):
     res = _cli("train", "cpt", str(tmp_path / "nope.yaml"), "--out", str(tmp_path / "x"))
     assert res.returncode == 2 and "nope.yaml: config file not found" in res.stderr
+
+
+def test_unknown_option_is_a_usage_error_not_a_traceback(tmp_path):
+    res = _cli("train", "cpt", "--out", str(tmp_path / "x"), "--bogus")
+    assert res.returncode == 2 and "No such option: --bogus" in res.stderr
+    assert "Traceback" not in res.stderr

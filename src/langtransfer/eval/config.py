@@ -22,8 +22,9 @@ class EvalConfig(BaseConfig):
     """Languages to evaluate."""
     tasks: list[Literal["knowledge", "ppl", "quality"]] = list(TASKS)
     """Which evaluations to run."""
-    template: Literal["alpaca", "alpaca_short"] = "alpaca_short"
-    """Prompt template for generation (must match the SFT template)."""
+    template: Literal["alpaca", "alpaca_short", "chat"] = "alpaca_short"
+    """Prompt template for generation (must match the SFT template; chat = the tokenizer's own
+    chat template)."""
     mc_norm: Literal["none", "token", "char", "byte"] = "none"
     """Length normalisation of option log-likelihoods."""
     max_new_tokens: int = Field(64, gt=0)

@@ -211,7 +211,8 @@ def _quality(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: str,
     path = Path(cfg.world) / lang / "open_eval.jsonl"
     items = _read_open_eval(path, cfg.quality_limit)
     judge = MiniWorldJudge(Path(cfg.world), lang)
-    prompts = [render_prompt(item["question"], template=cfg.template) for item in items]
+    prompts = [render_prompt(item["question"], template=cfg.template, tokenizer=tok)
+               for item in items]
     outs = generate(model, tok, prompts, cfg.max_new_tokens, cfg.batch_size,
                     on_batch=track(f"quality ({lang})", len(prompts)))
     rows = []

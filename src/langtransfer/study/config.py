@@ -89,6 +89,9 @@ class StudyConfig(BaseConfig):
     """The grid of arms."""
     extension: ExtensionConfig = ExtensionConfig()
     """Extended-vocabulary arms (C1) at one CPT budget, one per init strategy."""
+    retention_every: int = Field(0, ge=0)
+    """Every this many CPT steps, record held-out perplexity / bits per byte of every world
+    language (retention curves: target gain against English forgetting); 0 disables."""
     sft_zero_cpt_only: bool = Field(True)
     """Also evaluate each CPT model before SFT (knowledge and perplexity, as the paper's Table 2)."""
 

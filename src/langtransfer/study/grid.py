@@ -76,8 +76,14 @@ class _Planner:
         self.add("eval", arm, ecfg, [model.id], arm=arm)
 
     def cpt(self, slug: str, tokens: int, deps: list[Stage], **extra) -> Stage:
+        # Retention curves (held-out perplexity per language during CPT) when eval_every > 0;
+        # tokenised data shared by every arm through one cache under the study folder.
+        heldout = {lang: str(self.world.path / lang / "heldout.txt") for lang in self.cfg.world.langs}
         ccfg = self.cfg.cpt.with_updates(
-            {"model": str(self.base.path), "data": self.cpt_data, "tokens": tokens, **extra})
+            {"model": str(self.base.path), "data": self.cpt_data, "tokens": tokens,
+             "cache_dir": str(self.out / "cache"),
+             "eval_every": self.cfg.retention_every,
+             "eval_texts": heldout if self.cfg.retention_every else {}, **extra})
         return self.add("cpt", slug, ccfg, [d.id for d in deps], tokens=tokens)
 
     def arm_chain(self, start: Stage, cpt_slug: str, cpt_only_arm: str) -> None:
@@ -88,7 +94,8 @@ class _Planner:
         for n in self.cfg.axes.sft_examples:
             if n == 0:
                 continue
-            scfg = self.cfg.sft.with_updates({"model": str(start.path), "data": data, "examples": n})
+            scfg = self.cfg.sft.with_updates({"model": str(start.path), "data": data, "examples": n,
+                                              "cache_dir": str(self.out / "cache")})
             slug = f"{cpt_slug}-sft{short_count(n)}"
             sft = self.add("sft", slug, scfg, [start.id], tokens=int(n * scfg.epochs))
             self.evaluate(sft, slug, list(self.cfg.eval.tasks))

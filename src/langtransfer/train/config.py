@@ -11,6 +11,9 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from langtransfer.config import BaseConfig
+from langtransfer.data.config import (InstructionSourceConfig, TextSourceConfig, check_cpt_budget,
+                                      check_mixture, check_sft_examples, default_cpt_budget,
+                                      default_sft_examples, instruction_sources_or_path)
 
 
 def _known_init(name: str) -> str:
@@ -44,6 +47,43 @@ class OptimConfig(BaseConfig):
     """Sequences per optimizer step (per process, before accumulation)."""
     grad_accum: int = Field(1, gt=0)
     """Micro-batches accumulated per optimizer step."""
+
+
+class LoraConfig(BaseConfig):
+    """LoRA adapters (peft) instead of full fine-tuning; merged into the weights at save."""
+
+    r: int = Field(8, gt=0)
+    """Adapter rank (Chinese-LLaMA-Alpaca trained r=8 for pretraining and SFT)."""
+    alpha: float = Field(32.0, gt=0)
+    """Scaling numerator: updates are scaled by alpha / r (Chinese-LLaMA-Alpaca: 32)."""
+    dropout: float = Field(0.05, ge=0, lt=1)
+    """Dropout on the adapter input (Chinese-LLaMA-Alpaca: 0.05)."""
+    target_modules: list[str] = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+                                 "up_proj", "down_proj"]
+    """Linear layers that get adapters (all attention and MLP projections of a LLaMA block)."""
+    modules_to_save: list[str] | None = None
+    """Modules trained in full next to the adapters. None: ["embed_tokens", "lm_head"] when
+    the stage grew the vocabulary (new rows must learn), otherwise none."""
+
+    @field_validator("target_modules")
+    @classmethod
+    def _some_targets(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one target module is required")
+        return value
+
+
+def _check_trainer_fields(cfg: "CPTConfig | SFTConfig") -> "CPTConfig | SFTConfig":
+    """Retention evaluation needs held-out texts in known languages."""
+    from langtransfer.langs import LANGS
+
+    if cfg.eval_every and not cfg.eval_texts:
+        raise ValueError("eval_every > 0 needs eval_texts ({lang: held-out text file})")
+    unknown = sorted(set(cfg.eval_texts) - set(LANGS))
+    if unknown:
+        raise ValueError(f"eval_texts: unknown language '{unknown[0]}' "
+                         f"(known: {', '.join(sorted(LANGS))})")
+    return cfg
 
 
 class ArchConfig(BaseConfig):
@@ -102,15 +142,9 @@ class BaseModelConfig(BaseConfig):
         return self
 
 
-class DataSourceConfig(BaseConfig):
-    """One text source of a CPT mixture."""
-
-    path: str
-    """A plain-text file (one document per line)."""
-    lang: str = "zh"
-    """ISO code of the text's language (for the manifest's per-language token counts)."""
-    fraction: float = Field(1.0, gt=0, le=1)
-    """Share of the token budget drawn from this source; fractions must sum to 1."""
+# One text source of a CPT mixture: {path | hf, format, text_field, lang, fraction | samples,
+# repeat} (langtransfer.data.config; the old {path, lang, fraction} is a subset of it).
+DataSourceConfig = TextSourceConfig
 
 
 class CPTConfig(BaseConfig):
@@ -119,9 +153,16 @@ class CPTConfig(BaseConfig):
     model: str = "runs/base"
     """Model directory (transformers format, tokenizer inside)."""
     data: list[DataSourceConfig] = [DataSourceConfig(path="runs/world/zh/pretrain.txt")]
-    """Text sources and their fractions of the budget."""
-    tokens: int = Field(400_000, gt=0)
-    """Token budget (exact: training stops at it; the realised count is recorded)."""
+    """Text sources and their fractions (or samples) of the budget (docs/data.md)."""
+    tokens: int | None = Field(400_000, gt=0)
+    """Token budget (exact: training stops at it; the realised count is recorded). Null when
+    the budget is `samples`."""
+    samples: int | None = Field(None, gt=0)
+    """Instead of tokens: a budget of whole documents (exact; the realised tokens are
+    recorded). Exactly one of tokens and samples; neither when every source gives samples."""
+    cache_dir: str | None = None
+    """Tokenised-data cache (data.cache); None: $LANGTRANSFER_CACHE or ~/.cache/langtransfer.
+    Arms with the same data and tokenizer tokenise once."""
     repeat: bool = True
     """Allow cycling the data when the budget exceeds it (otherwise that is an error)."""
     seq_len: int = Field(256, gt=0)
@@ -151,20 +192,47 @@ class CPTConfig(BaseConfig):
     extended-vocabulary arm trains on exactly the text an original-vocabulary arm with the same
     budget sees ("equal data", the paper's C1 comparison). Both counts go to the manifest."""
 
+    lora: LoraConfig | None = None
+    """LoRA adapters instead of full fine-tuning (None: every weight trains). Merged into the
+    weights at save, so later stages load a plain model."""
+    gradient_checkpointing: bool = False
+    """Recompute activations in the backward pass: less memory (a 7B model at seq 2048 needs
+    it on 80 GB cards), ~30% more compute."""
+    checkpoint_every: int = Field(200, ge=0)
+    """Save a checkpoint (model, optimizer, scheduler, loop position, RNG) every this many
+    optimizer steps into <run>/checkpoints/step-N/; rerunning the same command after a crash
+    resumes from the last one with the same result (0 disables). 200 steps of the default
+    MiniWorld CPT (16 x 256 tokens at ~23k tokens/s, ENVIRONMENT.md) take ~35 s; a checkpoint
+    of its 0.7 M-parameter model takes milliseconds."""
+    keep_checkpoints: int = Field(2, gt=0)
+    """Complete checkpoints kept (older ones are deleted once a newer one is in place)."""
+    log_every: int = Field(10, gt=0)
+    """Write a training record (loss, lr, tokens/s) every this many optimizer steps."""
+    tensorboard: bool = False
+    """Also write the training records to <run>/tb/ (needs the `tensorboard` package: the
+    `tb` extra; without it a one-line warning and no TensorBoard files)."""
+    eval_every: int = Field(0, ge=0)
+    """Retention curves: every this many optimizer steps (and before the first and after the
+    last) record perplexity and bits per byte of each eval_texts file (0 disables)."""
+    eval_texts: dict[str, str] = {}
+    """Held-out text per language: {ISO code: text file, one document per line}."""
+    eval_docs: int = Field(100, gt=0)
+    """Documents scored per language at each retention evaluation (the first N lines)."""
+
     _init_known = field_validator("init")(_known_init)
+    _trainer_fields = model_validator(mode="after")(_check_trainer_fields)
 
     @model_validator(mode="after")
     def _fractions_sum(self) -> "CPTConfig":
-        total = sum(s.fraction for s in self.data)
-        if not self.data:
-            raise ValueError("at least one data source is required")
-        if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"data fractions must sum to 1 (got {total:g})")
+        check_mixture(self.data)
+        check_cpt_budget(self.tokens, self.samples, self.data, self.budget_tokenizer)
         return self
+
+    _budget_default = model_validator(mode="before")(default_cpt_budget)
 
     @model_validator(mode="after")
     def _warmup_inside_budget(self) -> "CPTConfig":
-        if self.embed_warmup_tokens >= self.tokens:
+        if self.tokens is not None and self.embed_warmup_tokens >= self.tokens:
             raise ValueError(f"embed_warmup_tokens ({self.embed_warmup_tokens}) must be below "
                              f"the budget tokens ({self.tokens}): it is a part of it")
         return self
@@ -175,16 +243,28 @@ class SFTConfig(BaseConfig):
 
     model: str = "runs/base"
     """Model directory (transformers format, tokenizer inside)."""
-    data: str = "runs/world/zh/instructions.json"
-    """Alpaca JSON file: a list of {instruction, input, output}."""
+    data: str | list[InstructionSourceConfig] = "runs/world/zh/instructions.json"
+    """An Alpaca JSON file (a list of {instruction, input, output}), or a list of instruction
+    sources: {path | hf, instruction_format (alpaca, belle, bactrian_x, sharegpt, messages),
+    lang, fraction | samples, repeat} (docs/data.md)."""
     examples: int = Field(500, gt=0)
-    """Examples used: the first N of a seeded shuffle, so smaller sets nest inside larger ones."""
+    """Examples used: the first N of a seeded shuffle, so smaller sets nest inside larger ones
+    (split over the sources by their fractions; the sum of their samples when every source
+    gives samples)."""
     epochs: float = Field(3.0, gt=0)
     """Passes over the selected examples."""
-    template: Literal["alpaca", "alpaca_short"] = "alpaca_short"
-    """Prompt template (the same one is used at evaluation)."""
+    template: Literal["alpaca", "alpaca_short", "chat"] = "alpaca_short"
+    """Prompt template (the same one is used at evaluation); chat: the tokenizer's own chat
+    template (an error when it has none)."""
     max_len: int = Field(256, gt=0)
     """Longest prompt + response in tokens (longer examples are truncated)."""
+    pack: bool = False
+    """Pack several examples into each sequence of up to max_len tokens (fewer, fuller
+    batches; the loss stays on responses). Positions restart per example and, given those
+    position_ids and no attention mask (train.loop passes them), transformers confines
+    attention to each example (docs/data.md, "SFT packing")."""
+    cache_dir: str | None = None
+    """Tokenised-data cache (data.cache); None: $LANGTRANSFER_CACHE or ~/.cache/langtransfer."""
     optim: OptimConfig = OptimConfig(lr=5e-4, batch_size=16)
     """Optimizer. ENVIRONMENT.md: lr 1e-3 for 19 epochs overfit; 5e-4 for ~15 s was usable."""
     seed: int = 0
@@ -202,4 +282,38 @@ class SFTConfig(BaseConfig):
     embed_lr_mult: float = Field(1.0, gt=0)
     """Learning-rate multiplier for the input embedding and LM head (their own param group)."""
 
+    lora: LoraConfig | None = None
+    """LoRA adapters instead of full fine-tuning (None: every weight trains). Merged into the
+    weights at save, so later stages load a plain model."""
+    gradient_checkpointing: bool = False
+    """Recompute activations in the backward pass: less memory (a 7B model at seq 2048 needs
+    it on 80 GB cards), ~30% more compute."""
+    checkpoint_every: int = Field(0, ge=0)
+    """Save a checkpoint every this many optimizer steps (as in CPT; 0 disables: MiniWorld
+    SFT runs take seconds)."""
+    keep_checkpoints: int = Field(2, gt=0)
+    """Complete checkpoints kept (older ones are deleted once a newer one is in place)."""
+    log_every: int = Field(10, gt=0)
+    """Write a training record (loss, lr, tokens/s) every this many optimizer steps."""
+    tensorboard: bool = False
+    """Also write the training records to <run>/tb/ (needs the `tensorboard` package: the
+    `tb` extra; without it a one-line warning and no TensorBoard files)."""
+    eval_every: int = Field(0, ge=0)
+    """Retention curves: every this many optimizer steps (and before the first and after the
+    last) record perplexity and bits per byte of each eval_texts file (0 disables)."""
+    eval_texts: dict[str, str] = {}
+    """Held-out text per language: {ISO code: text file, one document per line}."""
+    eval_docs: int = Field(100, gt=0)
+    """Documents scored per language at each retention evaluation (the first N lines)."""
+
+    _examples_default = model_validator(mode="before")(default_sft_examples)
+    _sources = field_validator("data", mode="before")(instruction_sources_or_path)
+
+    @model_validator(mode="after")
+    def _mixture(self) -> "SFTConfig":
+        if isinstance(self.data, list):
+            check_sft_examples(self.examples, self.data)
+        return self
+
     _init_known = field_validator("init")(_known_init)
+    _trainer_fields = model_validator(mode="after")(_check_trainer_fields)

@@ -2,28 +2,36 @@
 
 Exercised by `langtransfer train cpt CONFIG` (Python: `langtransfer.train.cpt.run(cfg, out)`).
 
-The budget is exact: `cfg.tokens` input tokens, split over the sources by their fractions
-(largest remainder, so the parts sum to the budget); the realised tokens per source and per
-language go to the manifest. Reads top to bottom: setup → data → train → save → finish.
+The budget is exact: `cfg.tokens` input tokens, or `cfg.samples` whole documents, split over
+the sources by their fractions (largest remainder, so the parts sum to the budget) after the
+sources that give a fixed number of samples; the realised documents and tokens per source and
+per language go to the manifest. Sources are text, JSON(L), Parquet files, folders of them or
+hf datasets, tokenised once and cached (docs/data.md). Reads top to bottom: setup → data →
+train → save → finish.
 
 Extended vocabularies (docs/vocab.md, "Model side"): `tokenizer` trains with an extended
 tokenizer (the model is resized and its new rows initialised by `init`); `budget_tokenizer`
 counts the budget in another tokenizer's tokens, so arms with different vocabularies see the
 same text; `embed_warmup_tokens` trains only the embeddings and LM head first; and
 `embed_lr_mult` gives those two their own learning rate.
+
+Trainer (docs/training.md): full fine-tuning or `lora`, `gradient_checkpointing`, checkpoints
+every `checkpoint_every` steps (rerunning the same command after a crash resumes with the
+uninterrupted run's result), retention curves (`eval_every`, `eval_texts`), TensorBoard, and
+the same command under `accelerate launch` (DDP / FSDP / DeepSpeed).
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Sequence
 
+from langtransfer.data.mix import text_prefix as _text_prefix  # noqa: F401 (tests import it here)
 from langtransfer.errors import ConfigError, UserError
 from langtransfer.langs import get_lang
-from langtransfer.modeling import save_model_and_tokenizer, set_threads
-from langtransfer.runs import open_run, read_manifest
+from langtransfer.modeling import check_model_ref, set_threads
+from langtransfer.runs import read_manifest
 from langtransfer.train.config import CPTConfig
 
 
@@ -73,17 +81,19 @@ def run(cfg: CPTConfig, out: Path) -> CPTResult:
             tokenizer is not an extension of the model's own, or the model's vocabulary is
             inconsistent (vocab.check).
     """
-    from langtransfer.train.loop import train
+    from langtransfer.train.checkpoint import open_resumable_run, save_trained
+    from langtransfer.train.lora import prepare_model
+    from langtransfer.train.loop import start_session, steps_per_phase, train
     from langtransfer.train.model import embeddings_only, load_for_training
-    from langtransfer.train.packing import (allocate_budget, lm_batches, mix_documents,
-                                            split_blocks, steps_for)
+    from langtransfer.train.packing import lm_batches, mix_documents, split_blocks
     from langtransfer.vocab.check import check_vocab
     from langtransfer.vocab.train import copy_sp_model
 
     # setup: every input exists before anything is written
     out = Path(out)
     _check_inputs(cfg)
-    run = open_run(out, cfg, "cpt", seed=cfg.seed, inputs=_inputs(cfg))
+    # resumable: an unfinished run with the same config continues from its last checkpoint
+    run = open_resumable_run(out, cfg, "cpt", seed=cfg.seed, inputs=_inputs(cfg))
     if run is None:
         return CPTResult(**{**read_manifest(out)["result"], "skipped": True})
     set_threads(cfg.threads)
@@ -93,31 +103,38 @@ def run(cfg: CPTConfig, out: Path) -> CPTResult:
     check_vocab(model, tok, cfg.model)
     _check_seq_len(cfg.seq_len, model)
 
-    # data: each source gives its share of the budget; documents of all sources are mixed
-    budgets = allocate_budget([s.fraction for s in cfg.data], cfg.tokens)
-    parts, reference = _draw_sources(cfg, tok, budgets)
+    # data: each source tokenised once (data.cache: reused by every arm and run with the same
+    # data and tokenizer), then its share of the budget (tokens or documents) drawn; the
+    # documents of all sources are mixed
+    parts, reference, cache = _draw_sources(cfg, tok)
     by_source, by_lang = _realised_tokens(cfg, parts, reference)
-    run.update_manifest(tokens_by_source=by_source, tokens_by_lang=by_lang,
+    run.update_manifest(tokens_by_source=by_source, tokens_by_lang=by_lang, cache=cache,
                         **_budget_record(cfg, parts, reference))
     warmup_docs, main_docs = split_documents(mix_documents(parts, cfg.seed),
                                              cfg.embed_warmup_tokens)
 
-    # train: embeddings and LM head alone first (when asked), then everything
+    # train: embeddings and LM head alone first (when asked), then everything; checkpoints,
+    # resume, retention curves and several processes come with the session (train.loop)
+    session = start_session(run, cfg, tok, eval_seq_len=cfg.seq_len)
+    model = prepare_model(model, cfg, vocab_grew=vocab_init is not None)
+    loop_args = {"seed": cfg.seed, "embed_lr_mult": cfg.embed_lr_mult,
+                 "log_every": cfg.log_every, "session": session}
     phases = []
     if warmup_docs:
         with embeddings_only(model):
             batches = lm_batches(split_blocks(warmup_docs, cfg.seq_len), cfg.optim.batch_size)
-            phases.append(train(model, batches, steps_for(len(batches), cfg.optim.grad_accum),
-                                cfg.optim, run, desc="cpt_embed_warmup", seed=cfg.seed,
-                                embed_lr_mult=cfg.embed_lr_mult))
+            phases.append(train(model, batches, steps_per_phase(len(batches), cfg.optim, session),
+                                cfg.optim, run, desc="cpt_embed_warmup", checkpoint_at_end=True,
+                                **loop_args))
     batches = lm_batches(split_blocks(main_docs, cfg.seq_len), cfg.optim.batch_size)
-    stats = train(model, batches, steps_for(len(batches), cfg.optim.grad_accum), cfg.optim, run,
-                  desc="cpt", seed=cfg.seed, embed_lr_mult=cfg.embed_lr_mult)
+    stats = train(model, batches, steps_per_phase(len(batches), cfg.optim, session), cfg.optim,
+                  run, desc="cpt", **loop_args)
     phases.append(stats)
 
-    # save
-    save_model_and_tokenizer(model, tok, out)
-    copy_sp_model(Path(cfg.tokenizer or cfg.model), out)
+    # save: LoRA merged into the weights; one process writes
+    save_trained(session, model, tok, out)
+    if session.is_main:
+        copy_sp_model(Path(cfg.tokenizer or cfg.model), out)
     tokens, seconds = sum(p.tokens for p in phases), sum(p.seconds for p in phases)
     result = CPTResult(
         path=str(out), tokens=tokens, steps=sum(p.steps for p in phases),
@@ -131,19 +148,19 @@ def run(cfg: CPTConfig, out: Path) -> CPTResult:
             tokens_per_s=result.tokens_per_s, tokens_by_lang=by_lang)
     warmup = {"embed_warmup": phases[0].to_dict()} if warmup_docs else {}
     run.finish(result=asdict(result), train=stats.to_dict(), **warmup)
+    session.close()  # after DONE: the checkpoints are superseded by the saved model
     return result
 
 
 def _check_inputs(cfg: CPTConfig) -> None:
     """One-line errors for a missing model, tokenizer or data file or an unknown language."""
-    if not (Path(cfg.model) / "config.json").is_file():
-        raise UserError(f"{cfg.model}: model folder not found (no config.json)")
+    check_model_ref(cfg.model)
     for name in ("tokenizer", "budget_tokenizer"):
         folder = getattr(cfg, name)
         if folder is not None and not Path(folder).is_dir():
             raise UserError(f"{folder}: tokenizer folder not found ({name})")
     for i, src in enumerate(cfg.data):
-        if not Path(src.path).is_file():
+        if src.path is not None and not Path(src.path).exists():
             raise UserError(f"{src.path}: CPT data file not found (data[{i}].path)")
         try:
             get_lang(src.lang)
@@ -160,48 +177,65 @@ def _check_seq_len(seq_len: int, model: Any) -> None:
 
 def _inputs(cfg: CPTConfig) -> dict[str, str]:
     """Files whose content hashes go into the manifest."""
-    inputs = {"model": cfg.model, **{f"data{i}": s.path for i, s in enumerate(cfg.data)}}
+    inputs = {"model": cfg.model,
+              **{f"data{i}": s.path for i, s in enumerate(cfg.data) if s.path is not None}}
     for name in ("tokenizer", "budget_tokenizer"):
         if getattr(cfg, name) is not None:
             inputs[name] = getattr(cfg, name)
     return inputs
 
 
-def _draw_sources(cfg: CPTConfig, tok: Any,
-                  budgets: list[int]) -> tuple[list[list[list[int]]], list[int] | None]:
-    """Each source's documents for its share of the budget, as training-tokenizer ids.
+def _draw_sources(cfg: CPTConfig, tok: Any
+                  ) -> tuple[list[list[Any]], list[int] | None, dict[str, Any]]:
+    """Each source's documents for its share of the budget, as training-tokenizer ids, read
+    from the tokenised-data cache (data.cache) when an arm already tokenised the source.
 
     Returns:
         (documents per source, the reference-tokenizer count per source or None without
-        budget_tokenizer).
+        budget_tokenizer, the manifest's cache record).
     """
-    from langtransfer.train.packing import read_documents, take_tokens, tokenize_lines
+    from langtransfer.data.cache import (TokenCache, cache_record, cached_documents,
+                                         resolve_cache_dir, tokenizer_fingerprint)
+    from langtransfer.data.mix import draw_by_reference, draw_documents
+    from langtransfer.data.packing import allocate_budget
+    from langtransfer.data.sources import iter_texts
 
+    cache = TokenCache(resolve_cache_dir(cfg.cache_dir))
+    fingerprint = tokenizer_fingerprint(tok)
+    looked_up = [cached_documents(src, tok, cache, fingerprint) for src in cfg.data]
+    tokenized, entries = [t for t, _ in looked_up], [e for _, e in looked_up]
     if cfg.budget_tokenizer is None:
-        return [take_tokens(tokenize_lines(tok, read_documents(src.path)), n,
-                            repeat=cfg.repeat, seed=cfg.seed + i, name=src.path)
-                for i, (src, n) in enumerate(zip(cfg.data, budgets))], None
+        parts = draw_documents([t.docs() for t in tokenized], cfg.data, tokens=cfg.tokens,
+                               samples=cfg.samples, repeat=cfg.repeat, seed=cfg.seed)
+        return parts, None, cache_record(cache, entries)
     from transformers import AutoTokenizer
 
     ref = AutoTokenizer.from_pretrained(cfg.budget_tokenizer)
+    ref_fingerprint = tokenizer_fingerprint(ref)
+    budgets = allocate_budget([s.fraction for s in cfg.data], cfg.tokens)
     parts, reference = [], []
     for i, (src, n) in enumerate(zip(cfg.data, budgets)):
-        selected = select_text(ref, read_documents(src.path), n, repeat=cfg.repeat,
-                               seed=cfg.seed + i, name=src.path)
-        parts.append(encode_selected(tok, selected))
-        reference.append(sum(len(d) for d in encode_selected(ref, selected)))
-    return parts, reference
+        ref_docs, entry = cached_documents(src, ref, cache, ref_fingerprint)
+        entries.append(entry)
+        docs, count = draw_by_reference(
+            lambda src=src: iter_texts(src), ref_docs, tokenized[i], n, tok, ref,
+            repeat=cfg.repeat if src.repeat is None else src.repeat, seed=cfg.seed + i,
+            name=src.describe())
+        parts.append(docs)
+        reference.append(count)
+    return parts, reference, cache_record(cache, entries)
 
 
 def select_text(ref_tok: Any, lines: Sequence[str], n_tokens: int, *, repeat: bool, seed: int,
                 name: str = "data") -> list[tuple[str, bool]]:
     """The text whose `ref_tok` tokens (with <s>/</s> per document) fill `n_tokens`.
 
-    Documents are chosen by `packing.take_tokens` itself, fed each document as its range of
-    positions in the reference token stream, so the seeded order and the cycling are the
-    plain CPT path's by construction. The last document is cut at a reference token
-    boundary: its text up to the first token left out (by the tokenizer's character offsets;
-    a cut inside one character's byte-fallback pieces moves to that character's start).
+    Documents are chosen by `packing.take_tokens` itself (data.mix.select_spans), so the
+    seeded order and the cycling are the plain CPT path's by construction. The last document
+    is cut at a reference token boundary: its text up to the first token left out (by the
+    tokenizer's character offsets; a cut inside one character's byte-fallback pieces moves to
+    that character's start). The stage itself draws through data.mix.draw_by_reference,
+    which selects the same documents from cached ids.
 
     Args:
         ref_tok: the tokenizer that counts the budget.
@@ -215,30 +249,17 @@ def select_text(ref_tok: Any, lines: Sequence[str], n_tokens: int, *, repeat: bo
         (text, complete) per selected document; complete is False for a cut document (it
         gets no </s>, as a cut document does in the plain path).
     """
-    from langtransfer.train.packing import take_tokens, tokenize_lines
+    from langtransfer.data.mix import select_spans
+    from langtransfer.train.packing import tokenize_lines
 
     lengths = [len(d) for d in tokenize_lines(ref_tok, lines)]
-    starts = [0]
-    for n in lengths:
-        starts.append(starts[-1] + n)
-    doc_at = {start: i for i, start in enumerate(starts[:-1])}
-    spans = take_tokens([range(starts[i], starts[i + 1]) for i in range(len(lines))], n_tokens,
-                        repeat=repeat, seed=seed, name=name)
     selected = []
-    for span in spans:
-        i = doc_at[span[0]]
-        if len(span) == lengths[i]:
+    for i, taken in select_spans(lengths, n_tokens, repeat=repeat, seed=seed, name=name):
+        if taken == lengths[i]:
             selected.append((lines[i], True))
-        else:  # <s> + (len(span) - 1) pieces of the text
-            selected.append((_text_prefix(ref_tok, lines[i], len(span) - 1), False))
+        else:  # <s> + (taken - 1) pieces of the text
+            selected.append((_text_prefix(ref_tok, lines[i], taken - 1), False))
     return selected
-
-
-def _text_prefix(tok: Any, text: str, n_pieces: int) -> str:
-    """The text covered by its first `n_pieces` tokens (no special tokens counted)."""
-    enc = tok(text, add_special_tokens=False, return_offsets_mapping=True)
-    offsets = enc["offset_mapping"]
-    return text if n_pieces >= len(offsets) else text[:offsets[n_pieces][0]]
 
 
 def encode_selected(tok: Any, selected: Sequence[tuple[str, bool]]) -> list[list[int]]:
@@ -283,17 +304,12 @@ def _budget_record(cfg: CPTConfig, parts: list[list[list[int]]],
                        "training_tokens": sum(len(d) for part in parts for d in part)}}
 
 
-def _realised_tokens(cfg: CPTConfig, parts: list[list[list[int]]], reference: list[int] | None
+def _realised_tokens(cfg: CPTConfig, parts: list[list[Any]], reference: list[int] | None
                      ) -> tuple[list[dict[str, Any]], dict[str, int]]:
-    """Tokens actually drawn per source and per language."""
-    by_source = [
-        {"path": src.path, "lang": src.lang, "fraction": src.fraction,
-         "tokens": sum(len(d) for d in part)}
-        for src, part in zip(cfg.data, parts)
-    ]
+    """Documents and tokens actually drawn per source, tokens per language."""
+    from langtransfer.data.mix import realised_documents
+
+    by_source, by_lang = realised_documents(cfg.data, parts)
     for row, ref_tokens in zip(by_source, reference or []):
         row["reference_tokens"] = ref_tokens
-    by_lang: Counter[str] = Counter()
-    for row in by_source:
-        by_lang[row["lang"]] += row["tokens"]
-    return by_source, dict(by_lang)
+    return by_source, by_lang

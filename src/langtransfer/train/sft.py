@@ -1,13 +1,18 @@
-"""Instruction tuning (SFT) on Alpaca-format data with the loss on the response only.
+"""Instruction tuning (SFT) with the loss on the responses only.
 
 Exercised by `langtransfer train sft CONFIG` (Python: `langtransfer.train.sft.run(cfg, out)`).
 
-An example is [<s>] + enc(prompt) + enc(output) + [</s>], with labels -100 on <s> and the
-prompt. Prompt and response are tokenised separately so that training sees exactly the prompt
-ids that generation starts from (enc(prompt)). The first `cfg.examples` rows of a seeded
-shuffle are used, so a 100-example run's data is inside the 500-example run's. Reads top to
-bottom: setup → data → train → save → finish. `tokenizer`, `init` and `embed_lr_mult` work as in
-CPT (docs/vocab.md, "Model side").
+Data (docs/data.md): an Alpaca JSON file, or instruction sources in any registered format
+(alpaca, belle, bactrian_x, sharegpt, messages) mixed by fraction or samples. A single-turn
+example is [<s>] + enc(prompt) + enc(output) + [</s>], with labels -100 on <s> and the prompt;
+multi-turn conversations are trained on every assistant turn (transform sft_v1). Prompt and
+response are tokenised separately so that training sees exactly the prompt ids that
+generation starts from (enc(prompt)). The first `cfg.examples` rows of a seeded shuffle are
+used, so a 100-example run's data is inside the 500-example run's; the encoding is cached per
+tokenizer and template (data.cache). Reads top to bottom: setup → data → train → save →
+finish. `tokenizer`, `init` and `embed_lr_mult` work as in CPT (docs/vocab.md, "Model side");
+so do LoRA, checkpoints and resume, retention curves and `accelerate launch`
+(docs/training.md).
 """
 
 from __future__ import annotations
@@ -19,10 +24,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any, Sequence
 
-from langtransfer.data.templates import render_prompt
+from langtransfer.data.mix import take_items
 from langtransfer.errors import ConfigError, DataError, UserError
-from langtransfer.modeling import save_model_and_tokenizer, set_threads
-from langtransfer.runs import open_run, read_manifest
+from langtransfer.modeling import check_model_ref, set_threads
+from langtransfer.runs import read_manifest
 from langtransfer.train.config import SFTConfig
 
 IGNORE_INDEX = -100  # labels excluded from the loss (the same value as train.loop)
@@ -59,7 +64,8 @@ class SFTResult:
 
 
 def load_alpaca(path: str | Path) -> list[dict[str, str]]:
-    """Read an Alpaca JSON list of {instruction, input, output}.
+    """Read an Alpaca JSON list of {instruction, input, output} as plain dicts (the stage
+    itself reads any format through langtransfer.data.sources).
 
     Raises:
         DataError: the file is missing or not a JSON list, or a row lacks a string
@@ -93,9 +99,7 @@ def select_examples(rows: Sequence[dict], n: int, seed: int, *, source: str = "d
     """The first `n` rows of a seeded shuffle (smaller n gives a prefix: nested subsets)."""
     if n > len(rows):
         raise DataError(f"{source}: has {len(rows)} examples, the config asks for {n}")
-    order = list(range(len(rows)))
-    random.Random(seed).shuffle(order)
-    return [rows[i] for i in order[:n]]
+    return take_items(rows, n, repeat=False, seed=seed, name=source, unit="examples")
 
 
 def encode_examples(tok: Any, rows: Sequence[dict], template: str,
@@ -112,16 +116,47 @@ def encode_examples(tok: Any, rows: Sequence[dict], template: str,
         One {"input_ids", "labels", "truncated"} per row (id lists of equal length;
         truncated: whether max_len cut the example).
     """
-    prompts = [render_prompt(r["instruction"], r["input"], template) for r in rows]
-    prompt_ids = tok(prompts, add_special_tokens=False)["input_ids"]
-    response_ids = tok([r["output"] for r in rows], add_special_tokens=False)["input_ids"]
+    from langtransfer.data.formats import to_messages
+
+    conversations = [{"messages": to_messages("alpaca", r)} for r in rows]
+    return encode_conversations(tok, conversations, template, max_len)[0]
+
+
+def encode_conversations(tok: Any, rows: Sequence[dict], template: str, max_len: int,
+                         cache: Any = None, fingerprint: str | None = None
+                         ) -> tuple[list[dict[str, Any]], Any]:
+    """Token ids and labels of each conversation (transform sft_v1): labels are -100 except
+    on assistant turns (and the </s> the alpaca templates put after each answer).
+
+    Args:
+        tok: tokenizer with bos/eos.
+        rows: rows with "messages" (data.sources).
+        template: prompt template name (data.templates: alpaca, alpaca_short, chat).
+        max_len: keep at most this many tokens (cut from the end).
+        cache: a data.cache.TokenCache to read/store the encoding in, or None.
+        fingerprint: the tokenizer's data.cache.tokenizer_fingerprint (with cache).
+
+    Returns:
+        (one {"input_ids", "labels", "truncated"} per row, the cache lookup or None).
+    """
+    from langtransfer.data.cache import TokenizedDocs, cached_conversations
+    from langtransfer.data.transforms import sft_v1
+
+    entry = None
+    if cache is None:
+        pairs = sft_v1(tok, rows, template)
+        docs = TokenizedDocs.from_batches([[p[0] for p in pairs]], [[p[1] for p in pairs]])
+    else:
+        docs, entry = cached_conversations(rows, tok, template, cache, fingerprint,
+                                           what=f"{len(rows)} examples")
+    ids_all, mask_all = docs.ids.tolist(), docs.mask.tolist()
     encoded = []
-    for p, r in zip(prompt_ids, response_ids):
-        ids = [tok.bos_token_id, *p, *r, tok.eos_token_id]
-        labels = [IGNORE_INDEX] * (1 + len(p)) + [*r, tok.eos_token_id]
+    for start, end in zip(docs.offsets[:-1].tolist(), docs.offsets[1:].tolist()):
+        ids = ids_all[start:end]
+        labels = [t if m else IGNORE_INDEX for t, m in zip(ids, mask_all[start:end])]
         encoded.append({"input_ids": ids[:max_len], "labels": labels[:max_len],
                         "truncated": len(ids) > max_len})
-    return encoded
+    return encoded, entry
 
 
 def example_order(n_examples: int, epochs: float, seed: int) -> list[int]:
@@ -186,22 +221,32 @@ def run(cfg: SFTConfig, out: Path) -> SFTResult:
             examples; a tokenizer that does not extend the model's own, or an inconsistent
             model vocabulary (vocab.check).
     """
-    from langtransfer.train.loop import train
+    from langtransfer.train.checkpoint import open_resumable_run, save_trained
+    from langtransfer.train.lora import prepare_model
+    from langtransfer.train.loop import start_session, steps_per_phase, train
+    from langtransfer.data.cache import (TokenCache, cache_record, resolve_cache_dir,
+                                         tokenizer_fingerprint)
+    from langtransfer.data.mix import draw_examples
+    from langtransfer.data.packing import pack_examples
+    from langtransfer.data.sources import load_instruction_rows
+    from langtransfer.data.templates import require_chat_template
     from langtransfer.train.model import load_for_training
-    from langtransfer.train.packing import steps_for
     from langtransfer.vocab.check import check_vocab
     from langtransfer.vocab.train import copy_sp_model
 
     # setup: every input exists and parses before anything is written
     out = Path(out)
-    if not (Path(cfg.model) / "config.json").is_file():
-        raise UserError(f"{cfg.model}: model folder not found (no config.json)")
+    check_model_ref(cfg.model)
     if cfg.tokenizer is not None and not Path(cfg.tokenizer).is_dir():
         raise UserError(f"{cfg.tokenizer}: tokenizer folder not found (tokenizer)")
-    rows = select_examples(load_alpaca(cfg.data), cfg.examples, cfg.seed, source=cfg.data)
-    inputs = {"model": cfg.model, "data": cfg.data,
+    sources = instruction_sources(cfg)
+    selected = draw_examples([load_instruction_rows(s) for s in sources], sources,
+                             cfg.examples, cfg.seed)
+    rows = [row for part in selected for row in part]
+    inputs = {"model": cfg.model, **_data_inputs(cfg),
               **({"tokenizer": cfg.tokenizer} if cfg.tokenizer else {})}
-    run = open_run(out, cfg, "sft", seed=cfg.seed, inputs=inputs)
+    # resumable: an unfinished run with the same config continues from its last checkpoint
+    run = open_resumable_run(out, cfg, "sft", seed=cfg.seed, inputs=inputs)
     if run is None:
         return SFTResult(**{**read_manifest(out)["result"], "skipped": True})
     set_threads(cfg.threads)
@@ -211,29 +256,47 @@ def run(cfg: SFTConfig, out: Path) -> SFTResult:
     check_vocab(model, tok, cfg.model)
     _check_max_len(cfg.max_len, model)
 
-    # data: encode, drop examples with no response left, bucket into padded batches
-    encoded = encode_examples(tok, rows, cfg.template, cfg.max_len)
+    # data: encode once per tokenizer and template (data.cache), drop examples with no
+    # response left, then bucket into padded batches or pack several per sequence
+    if cfg.template == "chat":
+        require_chat_template(tok)
+    cache = TokenCache(resolve_cache_dir(cfg.cache_dir))
+    encoded, entry = encode_conversations(tok, rows, cfg.template, cfg.max_len, cache,
+                                          tokenizer_fingerprint(tok))
     truncated = sum(e["truncated"] for e in encoded)
+    by_source, by_lang = _realised_examples(sources, selected, encoded)
     examples = [e for e in encoded if any(x != IGNORE_INDEX for x in e["labels"])]
     if not examples:
-        raise DataError(f"{cfg.data}: no example has response tokens within max_len "
+        raise DataError(f"{_data_name(cfg)}: no example has response tokens within max_len "
                         f"({cfg.max_len})")
     order = example_order(len(examples), cfg.epochs, cfg.seed)
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
-    batches = bucket_batches(examples, order, cfg.optim.batch_size, pad_id, cfg.seed)
+    if cfg.pack:
+        batches = pack_examples(examples, order, cfg.optim.batch_size, cfg.max_len, pad_id)
+    else:
+        batches = bucket_batches(examples, order, cfg.optim.batch_size, pad_id, cfg.seed)
     positions = sum(b["input_ids"].numel() for b in batches)
-    real = sum(int(b["attention_mask"].sum()) for b in batches)
+    real = sum(len(examples[i]["input_ids"]) for i in order)
     run.update_manifest(examples={"selected": len(rows), "used": len(examples),
                                   "truncated": truncated, "slots": len(order),
-                                  "padding_share": round(1 - real / positions, 4)})
+                                  "sequences": sum(b["input_ids"].shape[0] for b in batches),
+                                  "packed": cfg.pack,
+                                  "padding_share": round(1 - real / positions, 4)},
+                        examples_by_source=by_source, examples_by_lang=by_lang,
+                        cache=cache_record(cache, [entry]))
 
-    # train
-    stats = train(model, batches, steps_for(len(batches), cfg.optim.grad_accum), cfg.optim, run,
-                  desc="sft", seed=cfg.seed, embed_lr_mult=cfg.embed_lr_mult)
+    # train: checkpoints, resume, retention curves and several processes come with the
+    # session (train.loop)
+    session = start_session(run, cfg, tok, eval_seq_len=cfg.max_len)
+    model = prepare_model(model, cfg, vocab_grew=vocab_init is not None)
+    stats = train(model, batches, steps_per_phase(len(batches), cfg.optim, session), cfg.optim,
+                  run, desc="sft", seed=cfg.seed, embed_lr_mult=cfg.embed_lr_mult,
+                  log_every=cfg.log_every, session=session)
 
-    # save
-    save_model_and_tokenizer(model, tok, out)
-    copy_sp_model(Path(cfg.tokenizer or cfg.model), out)
+    # save: LoRA merged into the weights; one process writes
+    save_trained(session, model, tok, out)
+    if session.is_main:
+        copy_sp_model(Path(cfg.tokenizer or cfg.model), out)
     result = SFTResult(
         path=str(out), examples=len(examples), truncated=truncated,
         dropped=len(rows) - len(examples), steps=stats.steps, tokens=stats.tokens,
@@ -242,6 +305,7 @@ def run(cfg: SFTConfig, out: Path) -> SFTResult:
     )
     run.log(phase="sft_final", **{k: v for k, v in asdict(result).items() if k != "path"})
     run.finish(result=asdict(result), train=stats.to_dict())
+    session.close()  # after DONE: the checkpoints are superseded by the saved model
     return result
 
 
@@ -250,3 +314,57 @@ def _check_max_len(max_len: int, model: Any) -> None:
     if limit is not None and max_len > limit:
         raise ConfigError(f"max_len ({max_len}) exceeds the model's max_position_embeddings "
                           f"({limit})")
+
+
+def instruction_sources(cfg: SFTConfig) -> list[Any]:
+    """The config's instruction sources (a plain path is one Alpaca source, format by suffix).
+
+    Raises:
+        UserError: a path source that does not exist; ConfigError: an unknown language.
+    """
+    from langtransfer.data.config import InstructionSourceConfig
+    from langtransfer.langs import get_lang
+
+    if isinstance(cfg.data, str):
+        sources = [InstructionSourceConfig(path=cfg.data)]
+    else:
+        sources = list(cfg.data)
+    for i, src in enumerate(sources):
+        where = "data" if isinstance(cfg.data, str) else f"data[{i}]"
+        if src.path is not None and not Path(src.path).exists():
+            raise UserError(f"{src.path}: instruction data not found ({where})")
+        try:
+            get_lang(src.lang)
+        except ConfigError as exc:
+            raise ConfigError(f"{where}.lang: {exc}") from None
+    return sources
+
+
+def _data_inputs(cfg: SFTConfig) -> dict[str, str]:
+    """Data files whose content hashes go into the manifest."""
+    if isinstance(cfg.data, str):
+        return {"data": cfg.data}
+    return {f"data{i}": s.path for i, s in enumerate(cfg.data) if s.path is not None}
+
+
+def _data_name(cfg: SFTConfig) -> str:
+    if isinstance(cfg.data, str):
+        return cfg.data
+    return ", ".join(s.describe() for s in cfg.data)
+
+
+def _realised_examples(sources: Sequence[Any], selected: Sequence[Sequence[dict]],
+                       encoded: Sequence[dict[str, Any]]) -> tuple[list[dict], dict]:
+    """Examples with response tokens, their input tokens and response tokens, per source and
+    per language (after truncation at max_len)."""
+    from langtransfer.data.mix import realised_examples
+
+    counts, start = [], 0
+    for part in selected:
+        mine = encoded[start:start + len(part)]
+        start += len(part)
+        used = [e for e in mine if any(x != IGNORE_INDEX for x in e["labels"])]
+        counts.append({"examples": len(used), "tokens": sum(len(e["input_ids"]) for e in used),
+                       "response_tokens": sum(sum(x != IGNORE_INDEX for x in e["labels"])
+                                              for e in used)})
+    return realised_examples(sources, counts)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import ZH_DOCS, make_corpus, write_lines
+from train_corpus import ZH_DOCS, make_corpus, write_lines
 
 from langtransfer.errors import ConfigError, DataError, UserError
 from langtransfer.runs import read_manifest, read_metrics

@@ -6,7 +6,7 @@ import math
 import time
 
 import pytest
-from conftest import make_corpus, write_lines
+from train_corpus import make_corpus, write_lines
 
 from langtransfer.errors import UserError
 from langtransfer.miniworld.base import run

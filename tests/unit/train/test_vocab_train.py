@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import make_corpus, write_lines
+from train_corpus import make_corpus, write_lines
 
 from langtransfer.errors import DataError
 from langtransfer.vocab.train import hf_tokenizer_from_sp, sample_lines, train_sentencepiece
