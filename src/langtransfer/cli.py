@@ -15,6 +15,7 @@ import typer
 
 from langtransfer.convert.commands import model_app
 from langtransfer.errors import UserError
+from langtransfer.eval.commands import register as register_eval_commands
 from langtransfer.vocab.commands import vocab_app
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
@@ -29,6 +30,7 @@ app.add_typer(eval_app, name="eval")
 app.add_typer(study_app, name="study")
 app.add_typer(model_app, name="model")
 app.add_typer(vocab_app, name="vocab")
+register_eval_commands(eval_app)  # eval knowledge / diff / benchmarks (eval/commands.py)
 
 ConfigArg = Annotated[Optional[Path], typer.Argument(help="YAML config (defaults when omitted).")]
 ConfigOpt = Annotated[Optional[Path], typer.Option("--config", "-c", help="YAML config.")]
@@ -122,16 +124,16 @@ def eval_run(out: OutOpt, config: ConfigArg = None, set_: SetOpt = [], dry_run: 
 
 @study_app.command("run")
 def study_run(study: Annotated[Path, typer.Argument(help="Study YAML.")], out: OutOpt,
-              set_: SetOpt = [], dry_run: DryOpt = False) -> None:
+              set_: SetOpt = [], dry_run: DryOpt = False,
+              json_: Annotated[bool, typer.Option("--json", help="With --dry-run: the plan as JSON.")] = False) -> None:
     """Run every arm of a study (skipping finished stages), then write the report."""
     from langtransfer.study.config import StudyConfig
 
     cfg = StudyConfig.load(study, set_)
     if dry_run:
-        from langtransfer.study.grid import plan_table
+        from langtransfer.study.grid import plan_json, plan_table
 
-        typer.echo(cfg.to_yaml())
-        typer.echo(plan_table(cfg, out))
+        typer.echo(plan_json(cfg, out) if json_ else cfg.to_yaml() + "\n" + plan_table(cfg, out))
         return
     from langtransfer.study.runner import run_study
 

@@ -22,7 +22,8 @@ TINY = [
     "base.arch.max_seq_len=128", "base.tokenizer_sample_chars=200000",
     "cpt.seq_len=64", "cpt.threads=1", "sft.max_len=96", "sft.threads=1", "sft.epochs=1",
     "eval.threads=1", "eval.n_bootstrap=50", "eval.max_new_tokens=16", "eval.ppl_seq_len=64",
-    "axes.cpt_tokens=[0,3000]", "axes.sft_examples=[10,30]", "extension.vocab.pieces=700",
+    "axes.cpt_tokens=[0,3000]", "axes.sft_examples=[10,30]", "vocab_extension.pieces=700",
+    "retention_every=2", "cpt.eval_docs=5",
 ]
 
 
@@ -44,16 +45,16 @@ def test_study_writes_every_stage_and_report(finished):
     stages = plan(cfg, out)
     assert all(is_done(st.path, st.cfg.config_hash()) for st in stages)
     kinds = [st.kind for st in stages]
-    # CPT {0, 3k} × SFT {10, 30}, plus one extended-vocabulary chain per init (2 inits)
+    # CPT {0, 3k} × SFT {10, 30}, plus 3 explicit arms at 3k (2 extended inits, 1 replay mix)
     assert kinds.count("vocab") == 1
-    assert kinds.count("cpt") == 3 and kinds.count("sft") == 8 and kinds.count("eval") == 12
+    assert kinds.count("cpt") == 4 and kinds.count("sft") == 10 and kinds.count("eval") == 15
     header = (out / "results.csv").read_text().splitlines()[0]
     assert header == "arm,lang,task,metric,value,ci_low,ci_high,n"
     report = (out / "report.md").read_text()
     for arm in ("base", "cpt0-sft10", "cpt3k-sft30", "ext-mean-cpt3k-sft30",
-                "ext-subword_mean-cpt3k"):
+                "ext-subword_mean-cpt3k", "cpt3k-en20-sft10"):
         assert f"| {arm} |" in report
-    for section in ("Knowledge", "Perplexity", "Response quality in zh", "equal data (the paper's C1)"):
+    for section in ("Knowledge", "Perplexity", "Response quality in zh", "the paper's C1 and C9"):
         assert section in report
 
 
@@ -80,6 +81,18 @@ def test_same_seed_same_results(finished, tmp_path):
 def test_unknown_axis_is_one_line_error():
     with pytest.raises(ConfigError, match=r"unknown key 'axes.vocab_size'"):
         StudyConfig.load(Path("studies/miniworld-zh.yaml"), ["axes.vocab_size=[1]"])
+
+
+def test_duplicate_arm_and_missing_start_are_one_line_errors(tmp_path):
+    dup = StudyConfig.load(Path("studies/miniworld-zh.yaml"), ["arms=[{replay: 0.2}, {replay: 0.2}]"])
+    with pytest.raises(ConfigError, match="two arms with the same id 'cpt2M-en20'"):
+        plan(dup, tmp_path)
+    missing = StudyConfig.load(Path("studies/miniworld-zh.yaml"),
+                               ["arms=[{name: again, start: nowhere}]"])
+    with pytest.raises(ConfigError, match="starts from 'nowhere', which is not an earlier arm"):
+        plan(missing, tmp_path)
+    with pytest.raises(ConfigError, match="extended:<init>"):
+        StudyConfig.load(Path("studies/miniworld-zh.yaml"), ["axes.vocab=[extended:bogus]"])
 
 
 def test_study_cli_errors_exit_2_and_leave_nothing_done(tmp_path):

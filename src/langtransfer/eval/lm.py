@@ -33,6 +33,8 @@ Exercised by `langtransfer eval run` (eval.mc, eval.perplexity) and tests/unit/e
 
 from __future__ import annotations
 
+import logging
+import weakref
 from typing import Any, Callable, Sequence
 
 # lm-eval's HFLM._DEFAULT_MAX_LENGTH: used when neither model config nor tokenizer says.
@@ -63,23 +65,26 @@ def prefix_token_id(tok: Any) -> int:
 
 def encode(tok: Any, text: str) -> list[int]:
     """Token ids of `text`, BOS first when the tokenizer has one (added once)."""
-    ids = list(tok.encode(text, add_special_tokens=False))
+    return _with_bos(tok, list(tok.encode(text, add_special_tokens=False)))
+
+
+def _with_bos(tok: Any, ids: list[int]) -> list[int]:
     bos = tok.bos_token_id
     if bos is not None and (not ids or ids[0] != bos):
         ids.insert(0, bos)
     return ids
 
 
-def encode_pair(tok: Any, context: str, continuation: str) -> tuple[list[int], list[int]]:
-    """(context_enc, continuation_enc) exactly as HFLM._encode_pair (see module docstring)."""
+def _move_trailing_space(context: str, continuation: str) -> tuple[str, str]:
+    """Trailing whitespace of the context belongs to the continuation (HFLM._encode_pair)."""
     n_spaces = len(context) - len(context.rstrip())
     if n_spaces > 0:
-        continuation = context[-n_spaces:] + continuation
-        context = context[:-n_spaces]
-    if context == "":
-        return [prefix_token_id(tok)], list(tok.encode(continuation, add_special_tokens=False))
-    whole = encode(tok, context + continuation)
-    context_enc = encode(tok, context)
+        return context[:-n_spaces], context[-n_spaces:] + continuation
+    return context, continuation
+
+
+def _split_whole(whole: list[int], context_enc: list[int]) -> tuple[list[int], list[int]]:
+    """Cut encode(context + continuation) into the context's and the continuation's tokens."""
     if whole[:len(context_enc)] == context_enc:
         return context_enc, whole[len(context_enc):]
     # A merge crosses the context/continuation boundary (common with extended vocabularies:
@@ -91,16 +96,58 @@ def encode_pair(tok: Any, context: str, continuation: str) -> tuple[list[int], l
     return whole[:common], whole[common:]
 
 
+def encode_pair(tok: Any, context: str, continuation: str) -> tuple[list[int], list[int]]:
+    """(context_enc, continuation_enc) exactly as HFLM._encode_pair (see module docstring)."""
+    context, continuation = _move_trailing_space(context, continuation)
+    if context == "":
+        return [prefix_token_id(tok)], list(tok.encode(continuation, add_special_tokens=False))
+    return _split_whole(encode(tok, context + continuation), encode(tok, context))
+
+
+def encode_pairs(tok: Any, requests: Sequence[tuple[str, str]]) -> list[tuple[list[int], list[int]]]:
+    """`encode_pair` of every request, each distinct text encoded once.
+
+    The options of a question share its context, so contexts are encoded once per question
+    instead of once per option; a fast (Rust) tokenizer encodes all texts in one batch call,
+    which returns the same ids as `tok.encode` one text at a time.
+    """
+    split = [_move_trailing_space(context, cont) for context, cont in requests]
+    texts = {}
+    for context, cont in split:
+        for text in ((context, context + cont) if context else (cont,)):
+            texts.setdefault(text, None)
+    ids = dict(zip(texts, _encode_texts(tok, list(texts))))
+    out = []
+    for context, cont in split:
+        if context == "":
+            out.append(([prefix_token_id(tok)], list(ids[cont])))
+        else:
+            out.append(_split_whole(_with_bos(tok, list(ids[context + cont])),
+                                    _with_bos(tok, list(ids[context]))))
+    return out
+
+
+def _encode_texts(tok: Any, texts: list[str]) -> list[list[int]]:
+    """tok.encode(text, add_special_tokens=False) per text; batched for fast tokenizers."""
+    if texts and getattr(tok, "is_fast", False) and callable(tok):
+        return tok(texts, add_special_tokens=False)["input_ids"]
+    return [tok.encode(text, add_special_tokens=False) for text in texts]
+
+
 def loglikelihood(model: Any, tok: Any, requests: Sequence[tuple[str, str]],
-                  batch_size: int = 32, on_batch: OnBatch = None) -> list[tuple[float, bool, int]]:
+                  batch_size: int = 32, on_batch: OnBatch = None, *,
+                  share_prefix: bool | None = None) -> list[tuple[float, bool, int]]:
     """Score continuations given contexts.
 
     Args:
         model: a causal LM returning `.logits` (transformers `AutoModelForCausalLM`).
         tok: its tokenizer.
         requests: (context, continuation) pairs.
-        batch_size: sequences per forward pass.
+        batch_size: requests per forward pass.
         on_batch: progress callback (number of requests done in each batch).
+        share_prefix: run each shared context once for all its continuations (module
+            docstring, "Speed"); None = whenever the model supports it, False = the plain
+            one-sequence-per-request path (the reference the fast path is tested against).
 
     Returns:
         Per request, in input order: (sum of log p(continuation tokens | context),
@@ -109,46 +156,66 @@ def loglikelihood(model: Any, tok: Any, requests: Sequence[tuple[str, str]],
     Raises:
         ValueError: a continuation that encodes to no tokens (lm-eval asserts the same).
     """
-    pairs = []
-    for context, continuation in requests:
-        context_enc, continuation_enc = encode_pair(tok, context, continuation)
+    pairs = encode_pairs(tok, requests)
+    for (context, continuation), (_, continuation_enc) in zip(requests, pairs):
         if not continuation_enc:
             raise ValueError(f"continuation {continuation!r} of context {context[-40:]!r} "
                              "encodes to no tokens")
-        pairs.append((context_enc, continuation_enc))
-    return loglikelihood_tokens(model, pairs, batch_size, model_max_length(model, tok), on_batch)
+    return loglikelihood_tokens(model, pairs, batch_size, model_max_length(model, tok), on_batch,
+                                share_prefix=share_prefix)
 
 
 def loglikelihood_tokens(model: Any, pairs: Sequence[tuple[list[int], list[int]]],
-                         batch_size: int, max_length: int,
-                         on_batch: OnBatch = None) -> list[tuple[float, bool, int]]:
+                         batch_size: int, max_length: int, on_batch: OnBatch = None, *,
+                         share_prefix: bool | None = None) -> list[tuple[float, bool, int]]:
     """Score token-level (context_enc, continuation_enc) pairs (HFLM._loglikelihood_tokens).
 
     A continuation longer than max_length is an error (it cannot be scored in one window).
+    `share_prefix` as in `loglikelihood`.
     """
     import torch
 
     for _, cont in pairs:
         if len(cont) > max_length:
             raise ValueError(f"continuation of {len(cont)} tokens exceeds max length {max_length}")
-    # lm-eval's Collator order: longest first (an out-of-memory shows at once), ties by tokens.
-    order = sorted(range(len(pairs)), key=lambda i: (-len(pairs[i][0]) - len(pairs[i][1]),
-                                                     tuple(pairs[i][0] + pairs[i][1])))
+    if share_prefix is None:
+        share_prefix = bool(pairs) and _packing_works(model)
     results: list[tuple[float, bool, int] | None] = [None] * len(pairs)
     with torch.inference_mode():
-        for start in range(0, len(order), batch_size):
-            chunk = order[start:start + batch_size]
-            scored = _score_batch(model, [pairs[i] for i in chunk], max_length)
-            for i, res in zip(chunk, scored):
-                results[i] = res
-            if on_batch is not None:
-                on_batch(len(chunk))
+        if share_prefix:
+            contexts = [_fit_context(ctx, cont, max_length) for ctx, cont in pairs]
+            conts = [cont for _, cont in pairs]
+            for rows in _packed_batches(contexts, conts, batch_size):
+                _store(results, rows, _score_packed(model, rows, conts))
+                if on_batch is not None:
+                    on_batch(sum(len(ids) for _, ids in rows))
+        else:
+            for chunk in _plain_batches(pairs, batch_size):
+                scored = _score_batch(model, [pairs[i] for i in chunk], max_length)
+                _store(results, [(None, chunk)], scored)
+                if on_batch is not None:
+                    on_batch(len(chunk))
     return results  # type: ignore[return-value]
+
+
+def _store(results: list, rows: Sequence[tuple[Any, list[int]]], scored: Sequence) -> None:
+    """Put each row's scores back at their requests' input positions."""
+    order = [i for _, ids in rows for i in ids]
+    for i, res in zip(order, scored):
+        results[i] = res
+
+
+def _plain_batches(pairs: Sequence[tuple[list[int], list[int]]], batch_size: int):
+    """Request indices in lm-eval's Collator order (longest first, ties by tokens), chunked."""
+    order = sorted(range(len(pairs)), key=lambda i: (-len(pairs[i][0]) - len(pairs[i][1]),
+                                                     tuple(pairs[i][0] + pairs[i][1])))
+    for start in range(0, len(order), batch_size):
+        yield order[start:start + batch_size]
 
 
 def _score_batch(model: Any, pairs: Sequence[tuple[list[int], list[int]]],
                  max_length: int) -> list[tuple[float, bool, int]]:
-    """One right-padded forward; gather log-softmax at each row's continuation positions."""
+    """The plain path: one right-padded row per request, log-softmax at its continuation."""
     import torch
 
     inputs = [(ctx + cont)[-(max_length + 1):][:-1] for ctx, cont in pairs]
@@ -157,18 +224,203 @@ def _score_batch(model: Any, pairs: Sequence[tuple[list[int], list[int]]],
     batch = torch.zeros((len(inputs), width), dtype=torch.long, device=device)
     for row, ids in enumerate(inputs):
         batch[row, :len(ids)] = torch.tensor(ids, dtype=torch.long)
-    logits = model(input_ids=batch).logits
+    logits = model(input_ids=batch, **_no_cache(model)).logits
     out = []
     for row, (ids, (_, cont)) in enumerate(zip(inputs, pairs)):
         inplen, contlen = len(ids), len(cont)
         # Logit at position p predicts token p + 1: the continuation's tokens are predicted by
-        # the last `contlen` real positions (HFLM._select_cont_toks).
+        # the last `contlen` real positions (HFLM._select_cont_toks). Causal attention never
+        # looks right, so the padding after a row cannot change its real positions.
         logprobs = torch.log_softmax(logits[row, inplen - contlen:inplen].float(), dim=-1)
         target = torch.tensor(cont, dtype=torch.long, device=device)
         greedy = bool((logprobs.argmax(dim=-1) == target).all())
-        total = float(logprobs.gather(1, target.unsqueeze(1)).sum())
+        total = float(logprobs.gather(1, target.unsqueeze(1)).double().sum())
         out.append((total, greedy, contlen))
     return out
+
+
+def _fit_context(ctx: list[int], cont: list[int], max_length: int) -> list[int]:
+    """The part of `ctx` the model sees before `cont`: the plain path's input is
+    (ctx + cont)[-(max_length + 1):][:-1], so a long context loses its first tokens."""
+    over = len(ctx) + len(cont) - 1 - max_length
+    return ctx[over:] if over > 0 else ctx
+
+
+def _packed_batches(contexts: Sequence[list[int]], conts: Sequence[list[int]], batch_size: int):
+    """Batches of rows (context, request indices): requests with the same (fitted) context
+    share a row. Rows go longest first (lm-eval's order: an out-of-memory shows at once);
+    each batch holds `batch_size` requests, so a row may be split across two batches."""
+    groups: dict[tuple[int, ...], list[int]] = {}
+    for i, ctx in enumerate(contexts):
+        groups.setdefault(tuple(ctx), []).append(i)
+    keys = sorted(groups, key=lambda k: (-len(k) - max(len(conts[i]) for i in groups[k]), k))
+    flat = [(key, i) for key in keys for i in groups[key]]
+    for start in range(0, len(flat), batch_size):
+        rows: list[tuple[list[int], list[int]]] = []
+        for key, i in flat[start:start + batch_size]:
+            if rows and tuple(rows[-1][0]) == key:
+                rows[-1][1].append(i)
+            else:
+                rows.append((list(key), [i]))
+        yield rows
+
+
+def _score_packed(model: Any, rows: Sequence[tuple[list[int], list[int]]],
+                  conts: Sequence[list[int]]) -> list[tuple[float, bool, int]]:
+    """One forward for a batch of rows `context + cont_1[:-1] + cont_2[:-1] + ...`.
+
+    Each continuation segment attends to the context and to itself only (a 4D mask) and
+    restarts its positions where the context ends (position_ids), so it sees exactly the
+    input of the plain path; the context's last logit predicts every continuation's first
+    token. Rows are left-padded so all needed logits sit in the last `keep` positions, and
+    only those are projected onto the vocabulary (logits_to_keep; the LM head dominates
+    small models with large vocabularies).
+    """
+    import torch
+
+    device = next(model.parameters()).device
+    dtype = next(model.parameters()).dtype
+    tails = [1 + sum(len(conts[i]) - 1 for i in ids) for _, ids in rows]
+    lengths = [len(ctx) - 1 + tail for (ctx, _), tail in zip(rows, tails)]
+    width, keep = max(lengths), max(tails)
+    input_ids = torch.zeros((len(rows), width), dtype=torch.long)
+    positions = torch.zeros((len(rows), width), dtype=torch.long)
+    segments = torch.full((len(rows), width), -1, dtype=torch.long)  # -1 pad, 0 context, j+1
+    pick_row, pick_pos, targets, owner = [], [], [], []
+    n_req = 0
+    for r, (ctx, ids) in enumerate(rows):
+        row_ids, row_pos, row_seg = list(ctx), list(range(len(ctx))), [0] * len(ctx)
+        last = keep - tails[r]  # the context's last position, counted in the kept window
+        for j, i in enumerate(ids):
+            cont = conts[i]
+            pick = [last] + [last + len(row_ids) - len(ctx) + 1 + t for t in range(len(cont) - 1)]
+            pick_row += [r] * len(cont)
+            pick_pos += pick
+            targets += cont
+            owner += [n_req] * len(cont)
+            n_req += 1
+            row_ids += cont[:-1]
+            row_pos += range(len(ctx), len(ctx) + len(cont) - 1)
+            row_seg += [j + 1] * (len(cont) - 1)
+        start = width - lengths[r]
+        input_ids[r, start:] = torch.tensor(row_ids)
+        positions[r, start:] = torch.tensor(row_pos)
+        segments[r, start:] = torch.tensor(row_seg)
+    # Without shared contexts a padding mask is enough (the model makes it causal): it costs
+    # B x T instead of the B x T x T of the segment mask (long perplexity windows).
+    shared = any(len(ids) > 1 for _, ids in rows)
+    mask = _segment_mask(segments, dtype) if shared else (segments >= 0).long()
+    extra = {"logits_to_keep": keep} if "logits_to_keep" in _forward_params(model) else {}
+    logits = model(input_ids=input_ids.to(device), attention_mask=mask.to(device),
+                   position_ids=positions.to(device), **_no_cache(model), **extra).logits
+    offset = logits.shape[1] - keep  # 0 when the model honoured logits_to_keep
+    pos = torch.tensor(pick_pos, device=device) + offset
+    logprobs = torch.log_softmax(logits[torch.tensor(pick_row, device=device), pos].float(), -1)
+    target = torch.tensor(targets, device=device)
+    token_lp = logprobs.gather(1, target.unsqueeze(1)).squeeze(1).double()
+    who = torch.tensor(owner, device=device)
+    totals = torch.zeros(n_req, dtype=torch.float64, device=device).index_add_(0, who, token_lp)
+    misses = torch.zeros(n_req, dtype=torch.long, device=device).index_add_(
+        0, who, (logprobs.argmax(dim=-1) != target).long())
+    sizes = [len(conts[i]) for _, ids in rows for i in ids]
+    return [(float(t), int(m) == 0, n) for t, m, n in zip(totals.tolist(), misses.tolist(), sizes)]
+
+
+def _segment_mask(segments: Any, dtype: Any) -> Any:
+    """Additive (batch, 1, T, T) mask: causal, no padding, continuation segments see the
+    context and themselves. Additive (0 / dtype min), which eager and SDPA attention both take;
+    a padding query sees itself so no softmax row is empty (its output is never read)."""
+    import torch
+
+    width = segments.shape[1]
+    idx = torch.arange(width)
+    causal = idx[None, :] <= idx[:, None]
+    query, key = segments[:, :, None], segments[:, None, :]
+    allowed = causal & (key >= 0) & ((key == 0) | (key == query))
+    allowed |= torch.eye(width, dtype=torch.bool)
+    mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill_(~allowed, torch.finfo(dtype).min)
+    return mask[:, None]
+
+
+_FORWARD_PARAMS: dict[type, frozenset[str]] = {}
+
+
+def _forward_params(model: Any) -> frozenset[str]:
+    """The keyword names `model.forward` declares (not **kwargs: those may go nowhere)."""
+    import inspect
+
+    cls = type(model)
+    if cls not in _FORWARD_PARAMS:
+        params = inspect.signature(model.forward).parameters.values()
+        _FORWARD_PARAMS[cls] = frozenset(
+            p.name for p in params if p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL))
+    return _FORWARD_PARAMS[cls]
+
+
+def _no_cache(model: Any) -> dict:
+    """use_cache=False where the model takes it: scoring never reuses a KV cache, and
+    building one costs time and memory."""
+    return {"use_cache": False} if "use_cache" in _forward_params(model) else {}
+
+
+_PACKING_CHECKED: "weakref.WeakKeyDictionary[Any, bool]" = weakref.WeakKeyDictionary()
+_PROBE = (([3, 4, 5, 6, 7], [[8, 9], [10], [11, 12, 13]]), ([5, 6], [[7, 8, 9]]))
+"""Two contexts, four continuations: padding, a one-token continuation and a shared context."""
+
+
+def _packing_works(model: Any) -> bool:
+    """Whether the shared-prefix path may be used for `model`: it takes position_ids and a
+    custom 4D mask (eager or SDPA attention), and a probe scores the same both ways.
+
+    The probe catches models that ignore position_ids or rebuild the mask (positions
+    computed from a 2D mask, say): they fall back to the plain path, with a warning.
+    Checked once per model object.
+    """
+    if model in _PACKING_CHECKED:
+        return _PACKING_CHECKED[model]
+    config = getattr(model, "config", None)
+    attention = getattr(config, "_attn_implementation", None)
+    ok = ("position_ids" in _forward_params(model) and attention in ("eager", "sdpa")
+          and not _has_sliding_window(config))
+    if ok:
+        ok = _probe_agrees(model)
+        if not ok:
+            logging.getLogger(__name__).warning(
+                "%s: shared-prefix scoring disagrees with the plain path; using the plain "
+                "path (slower)", type(model).__name__)
+    _PACKING_CHECKED[model] = ok
+    return ok
+
+
+def _has_sliding_window(config: Any) -> bool:
+    """Sliding-window layers (Mistral, Gemma 2, ...) build their own mask, which a custom 4D
+    mask would replace: their windows only show beyond the probe's length, so they are
+    excluded by configuration rather than by the probe."""
+    layer_types = getattr(config, "layer_types", None)
+    if layer_types:
+        return any(t != "full_attention" for t in layer_types)
+    return bool(getattr(config, "sliding_window", None))
+
+
+def _probe_agrees(model: Any) -> bool:
+    """Score the probe packed (one batch with a shared context, one of single padded rows)
+    and plain; True when they agree to float tolerance."""
+    import torch
+
+    vocab = model.get_output_embeddings().weight.shape[0]
+    pairs, shared_rows, single_rows = [], [], []
+    for ctx, conts in _PROBE:
+        ids = list(range(len(pairs), len(pairs) + len(conts)))
+        pairs += [([t % vocab for t in ctx], [t % vocab for t in c]) for c in conts]
+        shared_rows.append((pairs[ids[0]][0], ids))
+        single_rows.append((pairs[ids[0]][0], ids[:1]))
+    conts = [cont for _, cont in pairs]
+    with torch.inference_mode():
+        packed = _score_packed(model, shared_rows, conts) + _score_packed(model, single_rows, conts)
+        plain = _score_batch(model, pairs, max_length=64)
+    plain += [plain[ids[0]] for _, ids in single_rows]
+    return all(abs(a[0] - b[0]) <= 1e-4 * max(1.0, abs(b[0])) and a[1:] == b[1:]
+               for a, b in zip(packed, plain))
 
 
 def rolling_windows(tokens: Sequence[int], prefix_token: int, max_len: int,
@@ -198,7 +450,8 @@ def rolling_windows(tokens: Sequence[int], prefix_token: int, max_len: int,
 
 def rolling_loglikelihood(model: Any, tok: Any, texts: Sequence[str], max_len: int,
                           stride: int | None = None, batch_size: int = 32,
-                          on_batch: OnBatch = None) -> list[tuple[float, int]]:
+                          on_batch: OnBatch = None, *,
+                          share_prefix: bool | None = None) -> list[tuple[float, int]]:
     """Total log-likelihood of each text, every token scored once (sliding window).
 
     The prefix token (BOS, else EOS) stands before each text, so its first token is predicted
@@ -215,6 +468,8 @@ def rolling_loglikelihood(model: Any, tok: Any, texts: Sequence[str], max_len: i
         stride: new tokens predicted per window after the first (1..max_len).
         batch_size: windows per forward pass.
         on_batch: progress callback (windows done per batch).
+        share_prefix: as in `loglikelihood` (windows share no context, but the fast path
+            also projects only the predicted positions onto the vocabulary).
 
     Returns:
         Per text: (sum of log p over its tokens, number of tokens); (0.0, 0) for an empty text.
@@ -225,13 +480,13 @@ def rolling_loglikelihood(model: Any, tok: Any, texts: Sequence[str], max_len: i
     owners: list[int] = []
     pairs: list[tuple[list[int], list[int]]] = []
     counts = []
-    for doc, text in enumerate(texts):
-        tokens = list(tok.encode(text, add_special_tokens=False))
+    for doc, tokens in enumerate(_encode_texts(tok, list(texts))):
         counts.append(len(tokens))
         for window in rolling_windows(tokens, prefix, max_len, stride):
             owners.append(doc)
             pairs.append(window)
-    scores = loglikelihood_tokens(model, pairs, batch_size, max_len, on_batch)
+    scores = loglikelihood_tokens(model, pairs, batch_size, max_len, on_batch,
+                                  share_prefix=share_prefix)
     totals = [0.0] * len(texts)
     for doc, (logprob, _, _) in zip(owners, scores):
         totals[doc] += logprob

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Any, Sequence
 
 from langtransfer.errors import DataError
-from langtransfer.eval.lm import OnBatch, loglikelihood
+from langtransfer.eval.lm import OnBatch
 from langtransfer.langs import LANGS, get_lang
 
 BLANK = re.compile(r"_{4,}")
@@ -40,17 +40,24 @@ _HAN = re.compile(r"[\u3400-\u9fff]")
 
 @dataclass
 class MCItem:
-    """One multiple-choice question."""
+    """One multiple-choice question (one scored unit: a GAOKAO sub-question is its own item)."""
 
     id: str
     question: str
     options: list[str]
-    answer: int
-    """Index of the correct option."""
+    answer: int | None
+    """Index of the correct option; None where the split has no answers (C-Eval test)."""
     lang: str
     meta: dict[str, Any] = field(default_factory=dict)
     """Subset labels from a meta file (MiniWorld: group, attribute, name_form, answer_form,
-    person, file)."""
+    person, file) or source fields a benchmark keeps (AGIEval source, Belebele link)."""
+    subject: str = ""
+    """The benchmark subject (C-Eval / MMLU / CMMLU subject, AGIEval task, GAOKAO file)."""
+    passage: str = ""
+    """Text shown before the question (AGIEval passage, Belebele FLORES passage)."""
+    multi: tuple[int, ...] = ()
+    """Every correct option when there are several (AGIEval multi-answer tasks); then
+    `answer` is the first of them and an item is correct only on an exact set match."""
 
     @property
     def letters(self) -> list[str]:
@@ -58,9 +65,23 @@ class MCItem:
         return list(string.ascii_uppercase[:len(self.options)])
 
     @property
+    def golds(self) -> tuple[int, ...]:
+        """Indices of the correct options (empty when the answer is unknown)."""
+        if self.multi:
+            return tuple(self.multi)
+        return () if self.answer is None else (self.answer,)
+
+    @property
+    def gold(self) -> str:
+        """The correct letter(s), e.g. "B" or "AC"; "" when unknown."""
+        return "".join(self.letters[i] for i in self.golds)
+
+    @property
     def chance(self) -> float:
-        """Accuracy of a uniform random guess."""
-        return 1.0 / len(self.options)
+        """Accuracy of a uniform random guess: 1 / n_options; for a multi-answer item, a
+        uniformly drawn non-empty subset, 1 / (2^n - 1)."""
+        n = len(self.options)
+        return 1.0 / (2 ** n - 1) if len(self.multi) > 1 else 1.0 / n
 
 
 def _option_columns(header: list[str]) -> list[str]:
@@ -81,12 +102,16 @@ def _guess_lang(path: Path, rows: list[dict]) -> str:
     return "zh" if any(_HAN.search(r.get("question") or "") for r in rows[:20]) else "en"
 
 
-def load_mc_csv(path: str | Path, lang: str | None = None) -> list[MCItem]:
+def load_mc_csv(path: str | Path, lang: str | None = None, *, answers: bool = True,
+                subject: str = "") -> list[MCItem]:
     """Read a C-Eval-layout CSV.
 
     Args:
         path: the CSV (UTF-8, header required: id, question, A, B, ..., answer).
         lang: the items' language code; None infers it (see `_guess_lang`).
+        answers: False accepts a file without the answer column (C-Eval's test split); its
+            items get answer None.
+        subject: the subject stored on every item.
 
     Returns:
         The items in file order.
@@ -103,7 +128,8 @@ def load_mc_csv(path: str | Path, lang: str | None = None) -> list[MCItem]:
         reader = csv.DictReader(fh)
         header = reader.fieldnames or []
         letters = _option_columns(header)
-        missing = [c for c in ("id", "question", "answer") if c not in header]
+        needed = ("id", "question", "answer") if answers or "answer" in header else ("id", "question")
+        missing = [c for c in needed if c not in header]
         if missing or len(letters) < 2:
             need = ", ".join(missing) if missing else "option columns A, B"
             raise DataError(f"{path}: header must be id,question,A,B,...,answer "
@@ -116,6 +142,7 @@ def load_mc_csv(path: str | Path, lang: str | None = None) -> list[MCItem]:
     items, seen = [], set()
     for i, line, row in rows:
         item = _parse_row(path, i, line, row, len(header), letters, lang)
+        item.subject = subject
         if item.id in seen:
             raise DataError(f"{path}: row {i} (line {line}): duplicate id {item.id!r}")
         seen.add(item.id)
@@ -134,6 +161,9 @@ def _parse_row(path: Path, i: int, line: int, row: dict, n_fields: int, letters:
     if not row["question"].strip() or empty:
         what = f"option {empty[0]}" if empty else "question"
         raise DataError(f"{where}: empty {what}")
+    if "answer" not in row:  # a file without answers (answers=False)
+        return MCItem(id=row["id"].strip(), question=row["question"], options=options,
+                      answer=None, lang=lang)
     answer = row["answer"].strip()
     if answer not in letters:
         raise DataError(f"{where}: answer {answer!r} is not one of the options "
@@ -210,7 +240,8 @@ def _norm_length(item: MCItem, continuation: str, norm: str, n_tokens: int) -> f
 
 def score_mc(model: Any, tok: Any, items: Sequence[MCItem], norm: str = "none",
              batch_size: int = 32, on_batch: OnBatch = None) -> list[dict]:
-    """Score every option of every item and predict the argmax.
+    """Score every option of every item and predict the argmax (the `option` protocol with this
+    module's cloze formulation, zero-shot; see eval.protocols).
 
     Args:
         model, tok: the LM and its tokenizer.
@@ -224,25 +255,10 @@ def score_mc(model: Any, tok: Any, items: Sequence[MCItem], norm: str = "none",
         "n_tokens"} plus its meta labels (which never replace those keys). logliks are raw
         sums; scores are what the argmax ran on.
     """
-    if norm not in NORMS:
-        raise ValueError(f"norm must be one of {', '.join(NORMS)}, got {norm!r}")
-    requests = [option_requests(item) for item in items]
-    flat = [req for reqs in requests for req in reqs]
-    scored = iter(loglikelihood(model, tok, flat, batch_size=batch_size, on_batch=on_batch))
-    out = []
-    for item, reqs in zip(items, requests):
-        results = [next(scored) for _ in reqs]
-        logliks = [ll for ll, _, _ in results]
-        n_tokens = [n for _, _, n in results]
-        scores = logliks if norm == "none" else [
-            ll / _norm_length(item, cont, norm, n)
-            for ll, (_, cont), n in zip(logliks, reqs, n_tokens)
-        ]
-        pred = max(range(len(scores)), key=lambda k: (scores[k], -k))  # first maximum wins ties
-        row = {
-            "id": item.id, "lang": item.lang, "gold": item.letters[item.answer],
-            "pred": item.letters[pred], "correct": pred == item.answer, "chance": item.chance,
-            "logliks": logliks, "scores": scores, "n_tokens": n_tokens,
-        }
-        out.append({**row, **{k: v for k, v in item.meta.items() if k not in row}})
-    return out
+    from langtransfer.eval.protocols import score_cloze_items
+
+    rows = score_cloze_items(model, tok, items, norm, batch_size, on_batch)
+    keep = ("id", "lang", "gold", "pred", "correct", "chance", "logliks", "scores", "n_tokens")
+    return [{**{k: row[k] for k in keep},
+             **{k: v for k, v in item.meta.items() if k not in keep}}
+            for item, row in zip(items, rows)]

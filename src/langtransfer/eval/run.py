@@ -5,9 +5,10 @@
 Reads a model directory and a MiniWorld directory; for each language in cfg.langs and each task
 in cfg.tasks:
 - knowledge: <world>/<lang>/knowledge.csv (task "knowledge") and knowledge_control.csv (task
-  "knowledge_control", when present) -> acc and acc_centred with 95% CIs, for all items and per
-  attribute / name_form / answer_form / group from knowledge_meta.jsonl; per-item predictions to
-  out/predictions/knowledge-<lang>.jsonl.
+  "knowledge_control", when present), scored by the benchmark engine (benchmark "miniworld",
+  option protocol, cloze; eval.protocols) -> acc and acc_centred with 95% CIs, for all items
+  and per attribute / name_form / answer_form / group from knowledge_meta.jsonl, each record
+  labelled with its protocol; per-item predictions to out/predictions/knowledge-<lang>.jsonl.
 - ppl: <world>/<lang>/heldout.txt -> ppl, bpb, nll_token (task "ppl"), CIs over documents.
 - quality: <world>/<lang>/open_eval.jsonl -> greedy responses to the SFT prompt template, scored
   by the MiniWorld judge on five dimensions -> mean per dimension, avg and avg_no_h with CIs,
@@ -136,26 +137,30 @@ def _progress() -> Iterator[Track]:
 
 def _knowledge(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: str,
                track: Track) -> list[dict]:
-    from langtransfer.eval.mc import attach_meta, load_mc_csv, score_mc
+    """MiniWorld knowledge through the benchmark engine: benchmark `miniworld`, option
+    protocol, cloze formulation (eval/tasks/miniworld.yaml), zero-shot."""
+    from langtransfer.eval.benchmarks import load_benchmark, load_items
+    from langtransfer.eval.protocols import n_requests, score
 
+    spec = load_benchmark("miniworld")
     folder = Path(cfg.world) / lang
-    meta = folder / "knowledge_meta.jsonl"
     records, predictions, evaluated = [], [], []
     for task, name, required in KNOWLEDGE_FILES:
         if not required and not (folder / name).is_file():
             continue
-        items = load_mc_csv(folder / name, lang=lang)
-        if meta.is_file():
-            attach_meta(items, meta, file_name=name)
-        advance = track(f"{task} ({lang})", sum(len(item.options) for item in items))
-        preds = score_mc(model, tok, items, cfg.mc_norm, cfg.batch_size, on_batch=advance)
+        items = load_items(spec, folder, split=task).items
+        advance = track(f"{task} ({lang})", n_requests(items, "option"))
+        preds = score(model, tok, spec, items, "option", norm=cfg.mc_norm,
+                      batch_size=cfg.batch_size, on_batch=advance)
         predictions += [{"task": task, **p} for p in preds]
         evaluated.append(name)
+        protocol = {"benchmark": spec.name, "split": task, "protocol": "option",
+                    "norm": cfg.mc_norm, "k": 0, "template": spec.template_versions()}
         for subset, idx in subsets(preds, KNOWLEDGE_SUBSETS):
             chance = sum(preds[i]["chance"] for i in idx) / len(idx)
-            records += accuracy_record([preds[i]["correct"] for i in idx], chance, task=task,
-                                       lang=lang, subset=subset, n_boot=cfg.n_bootstrap,
-                                       seed=cfg.seed)
+            records += [{**r, **protocol} for r in accuracy_record(
+                [preds[i]["correct"] for i in idx], chance, task=task, lang=lang, subset=subset,
+                n_boot=cfg.n_bootstrap, seed=cfg.seed)]
     write_jsonl(handle.path / "predictions" / f"knowledge-{lang}.jsonl", predictions)
     handle.update_manifest(**{f"knowledge_files_{lang}": evaluated})
     return _log(handle, records)

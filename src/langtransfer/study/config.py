@@ -1,10 +1,17 @@
-"""Study config: one base config per stage plus the axes of the grid.
+"""Study config: one config per stage, the axes of the grid, and explicit extra arms.
 
-A study YAML mirrors `StudyConfig`. The runner fills the fields that link stages (model paths,
-data files, budgets) per arm; everything else comes from the stage sections here.
+A study YAML mirrors `StudyConfig`. An *arm* is one path through the stages: (target language,
+vocabulary, CPT budget, English replay share) → CPT model → one SFT size → evaluation. The axes
+give a full product; `arms` adds single arms (the paper's extended-vocabulary and mixed-language
+arms exist only at the largest budget). The planner (study.grid) fills the fields that link
+stages (model paths, data files, budgets); everything else comes from the stage sections here.
+
+    langtransfer study run studies/miniworld-zh.yaml --out runs/zh --dry-run
 """
 
 from __future__ import annotations
+
+from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
@@ -15,57 +22,112 @@ from langtransfer.miniworld.config import WorldConfig
 from langtransfer.train.config import BaseModelConfig, CPTConfig, SFTConfig
 from langtransfer.vocab.config import VocabExtendConfig
 
+ORIGINAL = "original"
+
+
+def check_vocab_choice(value: str) -> str:
+    """'original' or 'extended:<init strategy>' (init names from langtransfer.vocab.init)."""
+    if value == ORIGINAL:
+        return value
+    kind, _, init = value.partition(":")
+    from langtransfer.vocab.init import INIT_STRATEGIES
+
+    if kind != "extended" or init not in INIT_STRATEGIES:
+        raise ValueError(f"'{value}': expected 'original' or 'extended:<init>' with init one of "
+                         f"{', '.join(sorted(INIT_STRATEGIES))}")
+    return value
+
+
+def _unique(values: list) -> list:
+    if not values:
+        raise ValueError("must list at least one value")
+    if len(set(values)) != len(values):
+        raise ValueError("values must be unique")
+    return values
+
 
 class AxesConfig(BaseConfig):
-    """The grid. Every combination of the listed values is one arm (unknown axes are errors)."""
+    """The grid: every combination is one CPT arm, followed by every SFT size.
 
-    cpt_tokens: list[int] = [0, 200_000, 2_000_000]
-    """Continued-pretraining budgets in target-language tokens; 0 means no CPT (the base)."""
-    sft_examples: list[int] = [200, 2000]
-    """Instruction-tuning set sizes (nested subsets of one seeded shuffle)."""
+    `replay` and `vocab` cross only with budgets > 0 (no CPT means the base model as it is).
+    Unknown axes are errors.
+    """
+
+    lang: list[str] = ["zh"]
+    """Target languages (ISO codes; each must be in world.langs, English excluded)."""
+    cpt_tokens: list[int] = [0, 20_000, 200_000, 2_000_000]
+    """Continued-pretraining budgets in tokens (counted with the original tokenizer); 0 = no CPT.
+    The paper's steps are 10K / 100K / 1M samples: ratios 1 : 10 : 100."""
+    sft_examples: list[int] = [100, 500, 2000]
+    """Instruction-tuning sizes (nested subsets of one seeded shuffle); paper: 1K / 5K / 950K."""
+    replay: list[float] = [0.0]
+    """English share of the CPT budget (0 = target-only; 0.2 = 20% English replay)."""
+    vocab: list[str] = [ORIGINAL]
+    """'original' or 'extended:<init>' (target pieces merged into the base tokenizer; new rows
+    initialised by <init>: random, mean, subword_mean, subword_mean_norm)."""
+
+    @field_validator("lang", "cpt_tokens", "sft_examples", "replay", "vocab")
+    @classmethod
+    def _non_empty_unique(cls, values: list) -> list:
+        return _unique(values)
 
     @field_validator("cpt_tokens", "sft_examples")
     @classmethod
-    def _non_negative_unique(cls, values: list[int]) -> list[int]:
-        if not values:
-            raise ValueError("must list at least one value")
+    def _non_negative(cls, values: list[int]) -> list[int]:
         if any(v < 0 for v in values):
             raise ValueError("values must be >= 0")
-        if len(set(values)) != len(values):
-            raise ValueError("values must be unique")
         return values
 
-
-class ExtensionConfig(BaseConfig):
-    """Extended-vocabulary arms: the paper's C1 comparison (original vs extended at equal data)."""
-
-    enabled: bool = False
-    """Add the extended-vocabulary arms."""
-    vocab: VocabExtendConfig = VocabExtendConfig()
-    """How the target pieces are trained and merged (`base` and `corpus` are filled by the
-    runner: the base model's tokenizer, the target-language CPT text)."""
-    inits: list[str] = ["mean", "subword_mean"]
-    """Initialisation strategies of the new embedding rows: one extended arm each (the init axis)."""
-    cpt_tokens: int | None = Field(None, gt=0)
-    """CPT budget of the extended arms, counted with the ORIGINAL tokenizer so they see the same
-    text as the original-vocabulary arm (None: the largest of axes.cpt_tokens)."""
-    embed_warmup_tokens: int = Field(0, ge=0)
-    """Embeddings-only warm-up tokens at the start of the extended arms' CPT (part of the budget)."""
-    embed_lr_mult: float = Field(1.0, gt=0)
-    """Learning-rate multiplier of embedding and LM-head rows in the extended arms."""
-
-    @field_validator("inits")
+    @field_validator("replay")
     @classmethod
-    def _inits_unique(cls, values: list[str]) -> list[str]:
-        if not values or len(set(values)) != len(values):
-            raise ValueError("list at least one init strategy, each once")
-        from langtransfer.vocab.init import INIT_STRATEGIES
-
-        unknown = [v for v in values if v not in INIT_STRATEGIES]
-        if unknown:
-            raise ValueError(f"unknown init strategy {unknown} (choose from: "
-                             f"{', '.join(sorted(INIT_STRATEGIES))})")
+    def _share(cls, values: list[float]) -> list[float]:
+        if any(not 0 <= v < 1 for v in values):
+            raise ValueError("replay shares must be in [0, 1)")
         return values
+
+    @field_validator("vocab")
+    @classmethod
+    def _vocab(cls, values: list[str]) -> list[str]:
+        return [check_vocab_choice(v) for v in values]
+
+
+class ArmConfig(BaseConfig):
+    """One explicit arm added to the grid (e.g. an extended-vocabulary arm at the top budget)."""
+
+    name: str | None = None
+    """Name of the arm's CPT model (default: derived, e.g. ext-mean-cpt2M, cpt2M-en20)."""
+    lang: str | None = None
+    """Target language (default: the first of axes.lang)."""
+    cpt_tokens: int | None = Field(None, ge=0)
+    """CPT budget in original-tokenizer tokens (default: the largest of axes.cpt_tokens)."""
+    replay: float = Field(0.0, ge=0, lt=1)
+    """English share of the CPT budget."""
+    vocab: str = ORIGINAL
+    """'original' or 'extended:<init>'."""
+    sft_examples: list[int] | None = None
+    """SFT sizes after this arm's CPT (default: axes.sft_examples; [] = none)."""
+    start: str | None = None
+    """Start SFT from the CPT model of another arm (its name) instead of training one."""
+
+    @field_validator("vocab")
+    @classmethod
+    def _vocab(cls, value: str) -> str:
+        return check_vocab_choice(value)
+
+
+class RunnerConfig(BaseConfig):
+    """How stages are executed."""
+
+    workers: int | None = Field(None, ge=1)
+    """Stages run at once (None: fit the machine — see docs/study.md)."""
+    executor: Literal["local", "submitit"] = "local"
+    """local = processes on this machine; submitit = Slurm jobs (or submitit's local executor)."""
+    threads_per_worker: int | None = Field(None, ge=1)
+    """torch threads of each stage (None: cores / workers)."""
+    submitit: dict = {}
+    """Extra submitit parameters (partition, gpus_per_node, timeout_min, ...; executor: submitit)."""
+    submitit_folder: str | None = None
+    """Folder for submitit logs (default: <out>/submitit)."""
 
 
 class StudyConfig(BaseConfig):
@@ -73,37 +135,42 @@ class StudyConfig(BaseConfig):
 
     name: str = "miniworld-zh"
     """Study name (report title)."""
-    target: str = "zh"
-    """Target language (ISO code); English is the source."""
     world: WorldConfig = WorldConfig()
     """MiniWorld generator settings."""
     base: BaseModelConfig = BaseModelConfig()
-    """Base model settings (`world` is filled by the runner)."""
+    """Base model settings (`world` is filled by the planner)."""
+    vocab_extension: VocabExtendConfig = VocabExtendConfig()
+    """How an extended tokenizer is built for a target language (`base` and `corpus` are
+    filled by the planner: the base tokenizer and that language's pretraining text)."""
     cpt: CPTConfig = CPTConfig()
-    """Continued-pretraining settings (`model`, `data`, `tokens` are filled per arm)."""
+    """Continued-pretraining settings (`model`, `data`, `tokens`, vocabulary fields per arm)."""
     sft: SFTConfig = SFTConfig()
     """Instruction-tuning settings (`model`, `data`, `examples` are filled per arm)."""
     eval: EvalConfig = EvalConfig()
     """Evaluation settings (`model`, `world`, `langs`, `tasks` are filled per arm)."""
     axes: AxesConfig = AxesConfig()
     """The grid of arms."""
-    extension: ExtensionConfig = ExtensionConfig()
-    """Extended-vocabulary arms (C1) at one CPT budget, one per init strategy."""
+    arms: list[ArmConfig] = []
+    """Extra arms beyond the grid."""
     retention_every: int = Field(0, ge=0)
-    """Every this many CPT steps, record held-out perplexity / bits per byte of every world
-    language (retention curves: target gain against English forgetting); 0 disables."""
-    sft_zero_cpt_only: bool = Field(True)
+    """Every this many CPT steps, record held-out perplexity / bits per byte of English and the
+    arm's language (retention curves: target gain against English forgetting); 0 disables."""
+    sft_zero_cpt_only: bool = True
     """Also evaluate each CPT model before SFT (knowledge and perplexity, as the paper's Table 2)."""
+    runner: RunnerConfig = RunnerConfig()
+    """Execution settings."""
 
-    @field_validator("target")
-    @classmethod
-    def _known_target(cls, value: str) -> str:
-        if value not in LANGS or value == "en":
-            raise ValueError(f"must be a non-English language code from {sorted(LANGS)}")
-        return value
+    @property
+    def target(self) -> str:
+        """The first target language (single-language reports)."""
+        return self.axes.lang[0]
 
     @model_validator(mode="after")
-    def _target_in_world(self) -> "StudyConfig":
-        if self.target not in self.world.langs:
-            raise ValueError(f"target '{self.target}' is not in world.langs {self.world.langs}")
+    def _langs_in_world(self) -> "StudyConfig":
+        for lang in self.axes.lang + [a.lang for a in self.arms if a.lang]:
+            if lang not in LANGS or lang == "en":
+                raise ValueError(f"target language '{lang}' must be a non-English code from "
+                                 f"{sorted(LANGS)}")
+            if lang not in self.world.langs:
+                raise ValueError(f"target language '{lang}' is not in world.langs {self.world.langs}")
         return self

@@ -1,21 +1,40 @@
-"""Expand a study into a DAG of stages with stable, content-addressed directories.
+"""Expand a study into arms and a DAG of stages with stable, content-addressed directories.
 
-Stage kinds: world → base → cpt → sft → eval. Each stage's directory is `<kind>/<slug>-<hash>`
-where the hash is that stage's resolved config hash; a downstream config holds its upstream's
-directory, so any upstream change changes every downstream hash (nothing stale is reused).
-A CPT model is trained once and shared by all SFT arms that start from it.
+Stage kinds: world → base → (vocab) → cpt → sft → eval. Each stage's directory is
+`<kind>/<slug>-<hash>` where the hash is that stage's resolved config hash; a downstream config
+holds its upstream's directory, so any upstream change changes every downstream hash (nothing
+stale is reused). A CPT model is trained once and shared by every SFT arm that starts from it;
+one extended tokenizer per target language is shared by every extended arm of that language.
 
-    langtransfer study run studies/miniworld-zh.yaml --out runs/zh --dry-run
+    langtransfer study run studies/miniworld-zh.yaml --out runs/zh --dry-run [--json]
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from langtransfer.config import BaseConfig
-from langtransfer.study.config import StudyConfig
+from langtransfer.errors import ConfigError
+from langtransfer.study.config import ORIGINAL, StudyConfig
 from langtransfer.train.config import DataSourceConfig
+
+
+@dataclass(frozen=True)
+class ArmSpec:
+    """What defines a CPT model of the study (the SFT sizes hang below it)."""
+
+    lang: str
+    cpt_tokens: int
+    replay: float = 0.0
+    vocab: str = ORIGINAL
+    name: str | None = None
+    start: str | None = None
+
+    @property
+    def init(self) -> str | None:
+        return self.vocab.split(":", 1)[1] if self.vocab != ORIGINAL else None
 
 
 @dataclass
@@ -25,7 +44,7 @@ class Stage:
     kind: str
     """world | base | vocab | cpt | sft | eval"""
     slug: str
-    """Readable name (e.g. cpt200k, cpt200k-sft2000)."""
+    """Readable name (e.g. cpt200k, cpt200k-sft2k)."""
     cfg: BaseConfig
     path: Path
     deps: list[str] = field(default_factory=list)
@@ -33,6 +52,9 @@ class Stage:
     """For eval stages: the arm label shown in the report."""
     tokens: int = 0
     """Training tokens (cpt) or examples × epochs (sft) — for the plan table."""
+    meta: dict = field(default_factory=dict)
+    """For eval stages: the arm's attributes (lang, cpt_tokens, replay, vocab, init,
+    sft_examples) — written to arms.csv so reports and claims select arms by attribute."""
 
     @property
     def id(self) -> str:
@@ -43,8 +65,7 @@ def short_count(n: int) -> str:
     """200000 -> '200k', 2000000 -> '2M', 500 -> '500'."""
     for div, suffix in ((1_000_000, "M"), (1_000, "k")):
         if n >= div and n % (div // 10) == 0:
-            value = n / div
-            return f"{value:g}{suffix}"
+            return f"{n / div:g}{suffix}"
     return str(n)
 
 
@@ -52,88 +73,176 @@ def _stage(kind: str, slug: str, cfg: BaseConfig, out: Path, deps: list[str], **
     return Stage(kind, slug, cfg, out / kind / f"{slug}-{cfg.config_hash(8)}", deps, **kw)
 
 
+def arm_specs(cfg: StudyConfig) -> list[tuple[ArmSpec, list[int]]]:
+    """The grid's CPT arms (axes product), then the explicit arms, each with its SFT sizes."""
+    ax = cfg.axes
+    specs: list[tuple[ArmSpec, list[int]]] = []
+    for lang in ax.lang:
+        for tokens in ax.cpt_tokens:
+            if tokens == 0:
+                specs.append((ArmSpec(lang, 0), ax.sft_examples))
+                continue
+            specs += [(ArmSpec(lang, tokens, replay, vocab), ax.sft_examples)
+                      for replay in ax.replay for vocab in ax.vocab]
+    for arm in cfg.arms:
+        spec = ArmSpec(arm.lang or ax.lang[0],
+                       max(ax.cpt_tokens) if arm.cpt_tokens is None else arm.cpt_tokens,
+                       arm.replay, arm.vocab, arm.name, arm.start)
+        specs.append((spec, ax.sft_examples if arm.sft_examples is None else arm.sft_examples))
+    return specs
+
+
+def cpt_slug(spec: ArmSpec, multilingual: bool) -> str:
+    """cpt0, cpt2M, cpt2M-en20, ext-mean-cpt2M (prefixed by the language in multi-language
+    studies), or the arm's own name."""
+    if spec.name:
+        return spec.name
+    slug = f"cpt{short_count(spec.cpt_tokens)}"
+    if spec.replay:
+        slug += f"-en{round(spec.replay * 100)}"
+    if spec.init:
+        slug = f"ext-{spec.init}-{slug}"
+    return f"{spec.lang}-{slug}" if multilingual else slug
+
+
 class _Planner:
-    """Builds the stage list of one study (helpers share the world/base stages and the out dir)."""
+    """Builds the stage list of one study (shares world, base and vocab stages)."""
 
     def __init__(self, cfg: StudyConfig, out: Path):
         self.cfg, self.out = cfg, Path(out)
+        self.multilingual = len({spec.lang for spec, _ in arm_specs(cfg)}) > 1
         self.stages: list[Stage] = []
+        self.ids: dict[str, Stage] = {}
         self.world = self.add("world", "world", cfg.world, [])
         base_cfg = cfg.base.with_updates({"world": str(self.world.path)})
         self.base = self.add("base", "base", base_cfg, [self.world.id], tokens=base_cfg.tokens)
-        target_text = self.world.path / cfg.target / "pretrain.txt"
-        self.cpt_data = [DataSourceConfig(path=str(target_text), lang=cfg.target).to_dict()]
+        self.vocab_stages: dict[str, Stage] = {}
+        self.cpt_by_name: dict[str, Stage] = {}
 
     def add(self, kind: str, slug: str, cfg: BaseConfig, deps: list[str], **kw) -> Stage:
         stage = _stage(kind, slug, cfg, self.out, deps, **kw)
+        if stage.id in self.ids:
+            return self.ids[stage.id]  # the same work reached twice: plan it once
         self.stages.append(stage)
+        self.ids[stage.id] = stage
         return stage
 
-    def evaluate(self, model: Stage, arm: str, tasks: list[str]) -> None:
+    def text(self, lang: str, name: str = "pretrain.txt") -> str:
+        return str(self.world.path / lang / name)
+
+    def vocab_stage(self, lang: str) -> Stage:
+        if lang not in self.vocab_stages:
+            vcfg = self.cfg.vocab_extension.with_updates(
+                {"base": str(self.base.path), "corpus": [self.text(lang)]})
+            slug = f"vocab-{lang}" if self.multilingual else "vocab"
+            self.vocab_stages[lang] = self.add("vocab", slug, vcfg, [self.base.id, self.world.id])
+        return self.vocab_stages[lang]
+
+    def cpt(self, spec: ArmSpec, slug: str) -> Stage:
+        data = [DataSourceConfig(path=self.text(spec.lang), lang=spec.lang,
+                                 fraction=1 - spec.replay).to_dict()]
+        if spec.replay:
+            data.append(DataSourceConfig(path=self.text("en"), lang="en",
+                                         fraction=spec.replay).to_dict())
+        heldout = {lang: self.text(lang, "heldout.txt") for lang in ("en", spec.lang)}
+        extra: dict = {}
+        deps = [self.base]
+        if spec.init:
+            vocab = self.vocab_stage(spec.lang)
+            deps.append(vocab)
+            # same text as the original-vocabulary arm: the budget is counted with the base
+            # tokenizer (the paper's C1 compares at equal data)
+            extra = {"tokenizer": str(vocab.path), "init": spec.init,
+                     "budget_tokenizer": str(self.base.path)}
+        ccfg = self.cfg.cpt.with_updates({
+            "model": str(self.base.path), "data": data, "tokens": spec.cpt_tokens,
+            "cache_dir": str(self.out / "cache"), "eval_every": self.cfg.retention_every,
+            "eval_texts": heldout if self.cfg.retention_every else {}, **extra})
+        return self.add("cpt", slug, ccfg, [d.id for d in deps], tokens=spec.cpt_tokens)
+
+    def evaluate(self, model: Stage, arm: str, tasks: list[str], meta: dict) -> None:
         ecfg = self.cfg.eval.with_updates({
             "model": str(model.path), "world": str(self.world.path),
-            "langs": list(self.cfg.world.langs), "tasks": tasks})
-        self.add("eval", arm, ecfg, [model.id], arm=arm)
+            "langs": ["en", meta["lang"]], "tasks": tasks})
+        self.add("eval", arm, ecfg, [model.id], arm=arm, meta=meta)
 
-    def cpt(self, slug: str, tokens: int, deps: list[Stage], **extra) -> Stage:
-        # Retention curves (held-out perplexity per language during CPT) when eval_every > 0;
-        # tokenised data shared by every arm through one cache under the study folder.
-        heldout = {lang: str(self.world.path / lang / "heldout.txt") for lang in self.cfg.world.langs}
-        ccfg = self.cfg.cpt.with_updates(
-            {"model": str(self.base.path), "data": self.cpt_data, "tokens": tokens,
-             "cache_dir": str(self.out / "cache"),
-             "eval_every": self.cfg.retention_every,
-             "eval_texts": heldout if self.cfg.retention_every else {}, **extra})
-        return self.add("cpt", slug, ccfg, [d.id for d in deps], tokens=tokens)
-
-    def arm_chain(self, start: Stage, cpt_slug: str, cpt_only_arm: str) -> None:
-        """Eval of the CPT model itself (knowledge, ppl), then each SFT size + its eval."""
+    def arm(self, spec: ArmSpec, sft_sizes: list[int]) -> None:
+        """The CPT model (or the base / another arm's model), its own eval, then SFT arms."""
+        slug = cpt_slug(spec, self.multilingual)
+        if slug in self.cpt_by_name:
+            raise ConfigError(f"two arms with the same id '{slug}' (give one a `name`)")
+        if spec.start:
+            if spec.start not in self.cpt_by_name:
+                raise ConfigError(f"arm '{slug}' starts from '{spec.start}', which is not an "
+                                  f"earlier arm (known: {', '.join(self.cpt_by_name)})")
+            start = self.cpt_by_name[spec.start]
+        elif spec.cpt_tokens == 0:
+            start = self.base
+        else:
+            start = self.cpt(spec, slug)
+        self.cpt_by_name[slug] = start
+        meta = {"lang": spec.lang, "cpt_tokens": spec.cpt_tokens, "replay": spec.replay,
+                "vocab": ORIGINAL if not spec.init else "extended", "init": spec.init or "",
+                "sft_examples": 0}
         if self.cfg.sft_zero_cpt_only:
-            self.evaluate(start, cpt_only_arm, ["knowledge", "ppl"])
-        data = str(self.world.path / self.cfg.target / "instructions.json")
-        for n in self.cfg.axes.sft_examples:
+            arm_name = "base" if start is self.base and not self.multilingual else slug
+            self.evaluate(start, arm_name, ["knowledge", "ppl"], meta)
+        data = self.text(spec.lang, "instructions.json")
+        for n in sft_sizes:
             if n == 0:
                 continue
-            scfg = self.cfg.sft.with_updates({"model": str(start.path), "data": data, "examples": n,
-                                              "cache_dir": str(self.out / "cache")})
-            slug = f"{cpt_slug}-sft{short_count(n)}"
-            sft = self.add("sft", slug, scfg, [start.id], tokens=int(n * scfg.epochs))
-            self.evaluate(sft, slug, list(self.cfg.eval.tasks))
-
-    def extension_arms(self) -> None:
-        """The vocab stage, then one CPT chain per init strategy at equal data (C1)."""
-        ext, cfg = self.cfg.extension, self.cfg
-        tokens = ext.cpt_tokens or max(cfg.axes.cpt_tokens)
-        vcfg = ext.vocab.with_updates(
-            {"base": str(self.base.path), "corpus": [self.cpt_data[0]["path"]]})
-        vocab = self.add("vocab", "vocab", vcfg, [self.base.id, self.world.id])
-        for init in ext.inits:
-            slug = f"ext-{init}-cpt{short_count(tokens)}"
-            start = self.cpt(slug, tokens, [self.base, vocab], tokenizer=str(vocab.path),
-                             init=init, budget_tokenizer=str(self.base.path),
-                             embed_warmup_tokens=ext.embed_warmup_tokens,
-                             embed_lr_mult=ext.embed_lr_mult)
-            self.arm_chain(start, slug, slug)
+            scfg = self.cfg.sft.with_updates({"model": str(start.path), "data": data,
+                                              "examples": n, "cache_dir": str(self.out / "cache")})
+            name = f"{slug}-sft{short_count(n)}"
+            sft = self.add("sft", name, scfg, [start.id], tokens=int(n * scfg.epochs))
+            self.evaluate(sft, name, list(self.cfg.eval.tasks), {**meta, "sft_examples": n})
 
 
 def plan(cfg: StudyConfig, out: Path) -> list[Stage]:
-    """All stages of the study in dependency order."""
-    p = _Planner(cfg, out)
-    for tokens in cfg.axes.cpt_tokens:
-        if tokens == 0:
-            p.arm_chain(p.base, "cpt0", "base")
-        else:
-            slug = f"cpt{short_count(tokens)}"
-            p.arm_chain(p.cpt(slug, tokens, [p.base]), slug, slug)
-    if cfg.extension.enabled:
-        p.extension_arms()
-    return p.stages
+    """All stages of the study in dependency order.
+
+    Raises:
+        ConfigError: two arms with the same id, or an arm starting from a missing arm.
+    """
+    planner = _Planner(cfg, out)
+    for spec, sizes in arm_specs(cfg):
+        planner.arm(spec, sizes)
+    return planner.stages
+
+
+def arm_table(cfg: StudyConfig, out: Path) -> list[dict]:
+    """One row per evaluated arm: its name and attributes (arms.csv)."""
+    return [{"arm": st.arm, **st.meta} for st in plan(cfg, out) if st.kind == "eval"]
 
 
 def plan_table(cfg: StudyConfig, out: Path) -> str:
     """A plain-text table of the planned stages (for --dry-run)."""
-    rows = [f"{'stage':<34} {'depends on':<34} {'budget':>10}"]
+    rows = [f"{'stage':<40} {'depends on':<40} {'budget':>8}"]
     for st in plan(cfg, out):
         budget = f"{short_count(st.tokens)}" if st.tokens else ""
-        rows.append(f"{st.id:<34} {', '.join(st.deps)[:34]:<34} {budget:>10}")
+        rows.append(f"{st.id:<40} {', '.join(st.deps)[:40]:<40} {budget:>8}")
     return "\n".join(rows)
+
+
+def plan_json(cfg: StudyConfig, out: Path) -> str:
+    """`--dry-run --json`: {"arms": [{"id", "stages", "tokens"}], "stages": N}."""
+    stages = plan(cfg, out)
+    by_id = {st.id: st for st in stages}
+    arms = []
+    for st in stages:
+        if st.kind != "eval":
+            continue
+        chain, todo = [], [st.id]
+        while todo:  # the eval stage and everything it depends on
+            sid = todo.pop()
+            if sid not in chain:
+                chain.append(sid)
+                todo += by_id[sid].deps
+        ordered = [s.id for s in stages if s.id in chain]
+        tokens = {by_id[s].kind: by_id[s].tokens for s in ordered if by_id[s].tokens}
+        arms.append({"id": st.arm, "stages": ordered, "tokens": tokens, **st.meta})
+    return json.dumps({"arms": arms, "stages": len(stages)}, indent=2)
+
+
+__all__ = ["ArmSpec", "Stage", "arm_specs", "arm_table", "plan", "plan_json", "plan_table",
+           "short_count"]

@@ -67,6 +67,16 @@ def results_csv(rows: list[dict]) -> str:
     return buf.getvalue()
 
 
+def _csv(rows: list[dict]) -> str:
+    if not rows:
+        return ""
+    buf = io.StringIO()
+    writer = csv.DictWriter(buf, fieldnames=list(rows[0]), lineterminator="\n")
+    writer.writeheader()
+    writer.writerows(rows)
+    return buf.getvalue()
+
+
 def _lookup(rows: list[dict]) -> dict[tuple, dict]:
     return {(r["arm"], r["lang"], r["task"], r["metric"]): r for r in rows}
 
@@ -127,7 +137,7 @@ def render_markdown(cfg: StudyConfig, out: Path, rows: list[dict], arms: list[st
         arms, [(f"{l} acc", (l, f"knowledge_control[group={g}]", "acc"))
                for l in langs for g in _target_only_groups(rows)],
         idx))
-    parts.append(_extension_table(cfg, arms, idx))
+    parts.append(_top_budget_table(cfg, out, arms, idx))
     parts.append(_table(
         "Perplexity and bits per byte on held-out text",
         "Token perplexity compares models with the same tokenizer (the paper's Table 2); bits per "
@@ -146,29 +156,34 @@ def render_markdown(cfg: StudyConfig, out: Path, rows: list[dict], arms: list[st
     return "\n".join(p for p in parts if p)
 
 
-def _extension_table(cfg: StudyConfig, arms: list[str], idx: dict) -> str:
-    """C1: original vs extended vocabulary at equal CPT text, per SFT size and init strategy."""
-    if not cfg.extension.enabled:
-        return ""
-    from langtransfer.study.grid import short_count
+def _top_budget_table(cfg: StudyConfig, out: Path, arms: list[str], idx: dict) -> str:
+    """C1 / C9: at the largest CPT budget, the same text through the original vocabulary, each
+    extended vocabulary and each English-replay mix, per SFT size."""
+    from langtransfer.study.grid import arm_table
 
-    tokens = short_count(cfg.extension.cpt_tokens or max(cfg.axes.cpt_tokens))
     tgt = cfg.target
-    order = []
-    for n in [None, *cfg.axes.sft_examples]:
-        suffix = "" if n is None else f"-sft{short_count(n)}"
-        order.append(f"cpt{tokens}{suffix}")
-        order += [f"ext-{init}-cpt{tokens}{suffix}" for init in cfg.extension.inits]
+    meta = [m for m in arm_table(cfg, out) if m["lang"] == tgt and m["cpt_tokens"]]
+    if not meta:
+        return ""
+    top = max(m["cpt_tokens"] for m in meta)
+    rows = [m for m in meta if m["cpt_tokens"] == top]
+    if len({(m["vocab"], m["init"], m["replay"]) for m in rows}) < 2:
+        return ""
+    rows.sort(key=lambda m: (m["sft_examples"], m["vocab"] != "original", m["replay"], m["init"]))
     cols = [(f"{tgt} AVG", (tgt, "quality", "avg")), (f"{tgt} ACC", (tgt, "quality", "accuracy")),
             (f"{tgt} F", (tgt, "quality", "fluency")), (f"{tgt} know", (tgt, "knowledge", "acc")),
             (f"{tgt} bpb", (tgt, "ppl", "bpb")), ("en bpb", ("en", "ppl", "bpb")),
             ("en know", ("en", "knowledge", "acc"))]
+    from langtransfer.study.grid import short_count
+
     return _table(
-        f"Vocabulary extension at equal data (the paper's C1), CPT {tokens} original-tokenizer tokens",
-        "Each `ext-<init>` arm trains on exactly the text of the original-vocabulary arm above it "
-        "(its budget is counted with the original tokenizer). Compare bits per byte, not token "
-        "perplexity, across tokenizers.",
-        [a for a in order if a in arms], cols, idx)
+        f"Same text, different vocabulary or language mix (the paper's C1 and C9), CPT "
+        f"{short_count(top)} tokens",
+        "Extended-vocabulary arms (`ext-<init>`) train on exactly the text of the original arm "
+        "(their budget is counted with the original tokenizer); `-en<N>` arms replace N% of the "
+        "budget with English replay. Compare bits per byte, not token perplexity, across "
+        "tokenizers.",
+        [m["arm"] for m in rows if m["arm"] in arms], cols, idx)
 
 
 def _target_only_groups(rows: list[dict]) -> list[str]:
@@ -194,8 +209,11 @@ def _stage_times(cfg: StudyConfig, out: Path) -> str:
 def write_report(cfg: StudyConfig, out: str | Path) -> Path:
     """Write results.csv and report.md into `out`; returns the report path."""
     out = Path(out)
+    from langtransfer.study.grid import arm_table
+
     rows, arms = collect(cfg, out)
     write_text(out / "results.csv", results_csv(rows))
+    write_text(out / "arms.csv", _csv(arm_table(cfg, out)))
     write_text(out / "report.md", render_markdown(cfg, out, rows, arms))
     return out / "report.md"
 
