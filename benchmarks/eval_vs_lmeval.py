@@ -1,7 +1,7 @@
 """Parity and speed against lm-evaluation-harness: the option protocol on MMLU and CMMLU.
 
     pip install -e ".[lmeval]"          # lm-eval 0.4.13 was measured; needs no network
-    PYTHONPATH=src python benchmarks/eval_vs_lmeval.py                     # ~10 min on 2 cores
+    PYTHONPATH=src python benchmarks/eval_vs_lmeval.py                     # ~20 min on 2 cores
     PYTHONPATH=src python benchmarks/eval_vs_lmeval.py --models stories --limit 3 --rounds 1
     PYTHONPATH=src python benchmarks/eval_vs_lmeval.py --strategies        # engine variants only
 
@@ -36,6 +36,7 @@ prompt exceeds the model's window (both truncate from the left alike).
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -60,6 +61,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--strategies", action="store_true",
                         help="time eval.lm's scoring strategies instead (no lm-eval)")
+    parser.add_argument("--plain", action="store_true",
+                        help="langtransfer without shared prefixes (eval.lm share_prefix=False)")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     return parser.parse_args(argv)
 
@@ -137,6 +140,7 @@ def build_model(name: str, data: Path, work: Path) -> tuple[Any, Any]:
 
 
 def describe(model: Any, tok: Any) -> str:
+    """Parameters, vocabulary and window, for the report."""
     from langtransfer.eval.lm import model_max_length
 
     n_params = sum(p.numel() for p in model.parameters())
@@ -163,7 +167,7 @@ def write_tasks(sets: dict[str, dict], folder: Path) -> list[str]:
         write_text(folder / f"{task}.yaml", "\n".join([
             f"task: {task}",
             "dataset_path: json",
-            f"dataset_kwargs: {{data_files: {{test: {json.dumps(str(folder / f'{name}.jsonl'))}}}}}",
+            "dataset_kwargs: {data_files: {test: %s}}" % json.dumps(str(folder / f"{name}.jsonl")),
             "test_split: test",
             "output_type: multiple_choice",
             "doc_to_text: prompt",
@@ -203,6 +207,7 @@ class ScoringClock:
         self.seconds = 0.0
 
     def wrap(self, fn):
+        """`fn`, timed into this clock."""
         def timed(*args, **kwargs):
             start = time.perf_counter()
             try:
@@ -227,7 +232,9 @@ def compare(model: Any, tok: Any, sets: dict[str, dict], args: argparse.Namespac
     lm_clock, lt_clock = ScoringClock(), ScoringClock()
     lm.loglikelihood = lm_clock.wrap(lm.loglikelihood)
     real_loglikelihood = lt_lm.loglikelihood
-    lt_lm.loglikelihood = lt_clock.wrap(real_loglikelihood)
+    lt_lm.loglikelihood = lt_clock.wrap(
+        functools.partial(real_loglikelihood, share_prefix=False) if args.plain
+        else real_loglikelihood)
     try:
         run_lmeval(lm, task_manager, tasks, limit=4)  # warm-up: task building, dataset cache
         run_langtransfer(model, tok, sets, args.k, args.batch_size, limit=4)
@@ -262,10 +269,12 @@ def compare(model: Any, tok: Any, sets: dict[str, dict], args: argparse.Namespac
 def agreement(tok: Any, sets: dict[str, dict], ours: dict, theirs: dict,
               tasks: list[str]) -> dict:
     """Item-level agreement of predictions, log-likelihood differences, request equality."""
-    from langtransfer.eval.lm import encode, _move_trailing_space
+    import numpy as np
+
+    from langtransfer.eval.lm import _move_trailing_space, encode
 
     same = n = 0
-    max_abs = max_rel = 0.0
+    diffs, rel, margins, ulps = [], [], [], []
     args_differ = merged_items = merged_disagree = 0
     per_set = {}
     for (name, s), task in zip(sets.items(), tasks):
@@ -276,6 +285,9 @@ def agreement(tok: Any, sets: dict[str, dict], ours: dict, theirs: dict,
             ours_pred = item.letters.index(row["pred"])
             agree = lm_pred == ours_pred
             set_same += agree
+            if not agree:  # how close the two options are, in lm-eval's and in our numbers
+                margins.append(max(abs(lm_ll[lm_pred] - lm_ll[ours_pred]),
+                                   abs(row["logliks"][lm_pred] - row["logliks"][ours_pred])))
             requests = [tuple(a) for a in sample["arguments"]]
             args_differ += requests != [tuple(r) for r in reqs]
             merged = any(_boundary_merge(tok, encode, _move_trailing_space, c, x) for c, x in reqs)
@@ -283,13 +295,20 @@ def agreement(tok: Any, sets: dict[str, dict], ours: dict, theirs: dict,
             merged_disagree += merged and not agree
             for a, b in zip(row["logliks"], lm_ll):
                 if not merged:
-                    max_abs = max(max_abs, abs(a - b))
-                    max_rel = max(max_rel, abs(a - b) / max(1.0, abs(b)))
+                    diffs.append(abs(a - b))
+                    rel.append(abs(a - b) / max(1.0, abs(b)))
+                    # lm-eval returns a float32 sum: its spacing at |b| >= 1024 is 1.2e-4
+                    ulps.append(abs(a - b) / float(np.spacing(np.float32(abs(b)))))
         per_set[name] = {"items": len(s["items"]), "agreement": set_same / len(s["items"])}
         same += set_same
         n += len(s["items"])
+    diffs.sort()
     return {"agreement": same / n, "identical_predictions": same, "n_items": n,
-            "max_abs_loglik_diff": max_abs, "max_rel_loglik_diff": max_rel,
+            "max_abs_loglik_diff": diffs[-1], "max_rel_loglik_diff": max(rel),
+            "p999_abs_loglik_diff": diffs[int(0.999 * (len(diffs) - 1))],
+            "options_within_1e-4": sum(d < 1e-4 for d in diffs) / len(diffs),
+            "max_diff_float32_spacings": max(ulps),
+            "disagreement_margins": margins,
             "requests_differ": args_differ, "boundary_merge_items": merged_items,
             "boundary_merge_disagree": merged_disagree, "per_set": per_set}
 
@@ -304,13 +323,20 @@ def _boundary_merge(tok: Any, encode, move_space, context: str, continuation: st
 
 
 def print_comparison(r: dict, rounds: int) -> None:
+    """The agreement and speed figures of one model."""
     print(f"predictions identical: {r['identical_predictions']}/{r['n_items']} "
           f"({100 * r['agreement']:.2f}%)  "
           + "  ".join(f"{k} {100 * v['agreement']:.2f}%" for k, v in r["per_set"].items()))
-    print(f"max |d loglik| {r['max_abs_loglik_diff']:.2e} (relative {r['max_rel_loglik_diff']:.1e})"
-          f"; requests differing from lm-eval's: {r['requests_differ']}; items with a "
-          f"boundary merge: {r['boundary_merge_items']} ({r['boundary_merge_disagree']} disagree;"
-          f" excluded from the loglik difference)")
+    if r["disagreement_margins"]:
+        print("disagreements are near-ties: top-two log-likelihoods within "
+              f"{max(r['disagreement_margins']):.1e}")
+    print(f"|d loglik|: max {r['max_abs_loglik_diff']:.2e} (relative "
+          f"{r['max_rel_loglik_diff']:.1e}), 99.9th percentile {r['p999_abs_loglik_diff']:.1e}, "
+          f"{100 * r['options_within_1e-4']:.2f}% of options below 1e-4; at most "
+          f"{r['max_diff_float32_spacings']:.1f} float32 spacings of lm-eval's value")
+    print(f"requests differing from lm-eval's: {r['requests_differ']}; items with a boundary "
+          f"merge: {r['boundary_merge_items']} ({r['boundary_merge_disagree']} disagree; "
+          f"excluded from the loglik difference)")
     print(f"{'':14}{'items/s':>10}{'wall s':>9}{'scoring s':>11}   (median of {rounds})")
     for tool in ("langtransfer", "lm-eval"):
         print(f"{tool:14}{r[f'{tool}_items_per_s']:>10.1f}{r[f'{tool}_s']:>9.2f}"
@@ -356,9 +382,11 @@ def time_strategies(model: Any, tok: Any, sets: dict[str, dict], args: argparse.
 
 def kv_cache_loglikelihood(model: Any, pairs: list, batch_size: int,
                            max_length: int) -> list[tuple[float, bool, int]]:
-    """The alternative measured against eval.lm's packed rows: each batch of contexts runs
-    once with use_cache=True (left-padded), the cache is expanded over the options
-    (reorder_cache with repeated indices) and the continuations run on top of it."""
+    """The alternative measured against eval.lm's packed rows: each batch's distinct contexts
+    (all but their last token) run once, right-padded with no mask (plain causal attention),
+    with use_cache=True; the cache is expanded over the options (reorder_cache with repeated
+    indices) and each option runs [last context token] + continuation[:-1] on top of it,
+    masked to its own context. Same batches as the packed path."""
     import torch
 
     from langtransfer.eval.lm import _fit_context, _packed_batches
@@ -368,7 +396,8 @@ def kv_cache_loglikelihood(model: Any, pairs: list, batch_size: int,
     results: list = [None] * len(pairs)
     with torch.inference_mode():
         for rows in _packed_batches(contexts, conts, batch_size):
-            for i, res in zip([i for _, ids in rows for i in ids], _kv_rows(model, rows, conts)):
+            order = [i for _, ids in rows for i in ids]
+            for i, res in zip(order, _kv_rows(model, rows, conts)):
                 results[i] = res
     return results
 
@@ -376,43 +405,41 @@ def kv_cache_loglikelihood(model: Any, pairs: list, batch_size: int,
 def _kv_rows(model: Any, rows: list, conts: list) -> list[tuple[float, bool, int]]:
     import torch
 
-    width = max(len(ctx) for ctx, _ in rows)
-    ids = torch.zeros((len(rows), width), dtype=torch.long)
-    mask = torch.zeros((len(rows), width), dtype=torch.long)
-    for r, (ctx, _) in enumerate(rows):
-        ids[r, width - len(ctx):] = torch.tensor(ctx)
-        mask[r, width - len(ctx):] = 1
-    pos = (mask.cumsum(1) - 1).clamp(min=0)
-    out = model(input_ids=ids, attention_mask=mask, position_ids=pos, use_cache=True,
-                logits_to_keep=1)
-    first = torch.log_softmax(out.logits[:, -1].float(), -1)  # predicts each cont's first token
-    owner = torch.tensor([r for r, (_, req) in enumerate(rows) for _ in req])
-    cache = out.past_key_values
-    cache.reorder_cache(owner)
-    reqs = [i for _, req in rows for i in req]
-    tail = max(len(conts[i]) - 1 for i in reqs)
-    results = []
-    if tail == 0:
-        logps = [first[owner[j]][None] for j in range(len(reqs))]
-    else:
-        cont_ids = torch.zeros((len(reqs), tail), dtype=torch.long)
-        cont_mask = torch.zeros((len(reqs), tail), dtype=torch.long)
-        for j, i in enumerate(reqs):
-            n = len(conts[i]) - 1
-            cont_ids[j, :n] = torch.tensor(conts[i][:-1], dtype=torch.long)
-            cont_mask[j, :n] = 1
-        full_mask = torch.cat([mask[owner], cont_mask], dim=1)
-        cont_pos = pos[owner, -1:] + 1 + torch.arange(tail)[None]
-        logits = model(input_ids=cont_ids, attention_mask=full_mask, position_ids=cont_pos,
-                       past_key_values=cache, use_cache=True).logits
-        rest = torch.log_softmax(logits.float(), -1)
-        logps = [torch.cat([first[owner[j]][None], rest[j, :len(conts[i]) - 1]])
-                 for j, i in enumerate(reqs)]
-    for logp, i in zip(logps, reqs):
+    dtype = next(model.parameters()).dtype
+    heads = [ctx[:-1] for ctx, _ in rows]
+    width = max(len(h) for h in heads)
+    owner = [r for r, (_, ids) in enumerate(rows) for _ in ids]
+    reqs = [i for _, ids in rows for i in ids]
+    extra: dict = {"use_cache": False}
+    if width:
+        ids = torch.zeros((len(rows), width), dtype=torch.long)
+        for r, head in enumerate(heads):
+            ids[r, :len(head)] = torch.tensor(head)
+        cache = model(input_ids=ids, use_cache=True, logits_to_keep=1).past_key_values
+        cache.reorder_cache(torch.tensor(owner))
+        extra = {"past_key_values": cache, "use_cache": True}
+    tail = max(len(conts[i]) for i in reqs)
+    inputs = torch.zeros((len(reqs), tail), dtype=torch.long)
+    positions = torch.zeros((len(reqs), tail), dtype=torch.long)
+    allowed = torch.zeros((len(reqs), tail, width + tail), dtype=torch.bool)
+    allowed[:, :, width:] = torch.ones((tail, tail), dtype=torch.bool).tril()
+    for j, (r, i) in enumerate(zip(owner, reqs)):
+        ctx, seq = rows[r][0], [rows[r][0][-1]] + conts[i][:-1]
+        inputs[j, :len(seq)] = torch.tensor(seq)
+        positions[j] = torch.arange(len(ctx) - 1, len(ctx) - 1 + tail)
+        allowed[j, :, :len(ctx) - 1] = True
+    if width:
+        mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill_(~allowed,
+                                                                    torch.finfo(dtype).min)
+        extra["attention_mask"] = mask[:, None]
+    logits = model(input_ids=inputs, position_ids=positions, **extra).logits
+    out = []
+    for j, i in enumerate(reqs):
         target = torch.tensor(conts[i])
-        total = float(logp.gather(1, target[:, None]).double().sum())
-        results.append((total, bool((logp.argmax(-1) == target).all()), len(conts[i])))
-    return results
+        logp = torch.log_softmax(logits[j, :len(target)].float(), -1)
+        out.append((float(logp.gather(1, target[:, None]).double().sum()),
+                    bool((logp.argmax(-1) == target).all()), len(target)))
+    return out
 
 
 if __name__ == "__main__":

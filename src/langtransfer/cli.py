@@ -140,6 +140,23 @@ def study_run(study: Annotated[Path, typer.Argument(help="Study YAML.")], out: O
     run_study(cfg, out)
 
 
+@study_app.command("status")
+def study_status(out: Annotated[Path, typer.Argument(help="Study output directory.")],
+                 json_: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False) -> None:
+    """Per arm and per stage: done / running / pending / failed, with wall times."""
+    import json
+
+    from rich.console import Console
+
+    from langtransfer.study.runner import print_status, study_status
+
+    status = study_status(out)
+    if json_:
+        typer.echo(json.dumps(status, indent=2))
+        return
+    print_status(status, Console())
+
+
 @study_app.command("report")
 def study_report(out: Annotated[Path, typer.Argument(help="Study output directory.")]) -> None:
     """Rebuild results.csv and report.md from the study's run directories."""

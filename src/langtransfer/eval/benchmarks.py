@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -165,9 +164,8 @@ class BenchmarkSpec(BaseConfig):
         """ISO code of a subject's questions."""
         return self.subject_info(subject).language or self.language
 
-    def template_for(self, subject: str) -> PromptTemplate:
-        """The prompt template of a subject's language."""
-        lang = self.subject_language(subject)
+    def template_for(self, lang: str) -> PromptTemplate:
+        """The prompt template of a language (the main one unless `templates` has it)."""
         return self.templates.get(lang, self.template) if lang != self.language else self.template
 
     def categories_of(self, subject: str) -> list[str]:
@@ -185,7 +183,6 @@ def benchmark_names() -> list[str]:
     return sorted(p.stem for p in TASKS_DIR.glob("*.yaml"))
 
 
-@lru_cache(maxsize=None)
 def load_benchmark(name: str) -> BenchmarkSpec:
     """The validated spec of a shipped benchmark.
 
@@ -194,7 +191,7 @@ def load_benchmark(name: str) -> BenchmarkSpec:
         ConfigError: a YAML that does not validate (names the file and the field).
     """
     path = TASKS_DIR / f"{name}.yaml"
-    if not path.is_file():
+    if name not in benchmark_names():  # also keeps a name like "../x" inside the folder
         raise UserError(f"--benchmark {name!r}: no such benchmark ({TASKS_DIR}/{name}.yaml not "
                         f"found; known: {', '.join(benchmark_names())})")
     spec = BenchmarkSpec.from_dict(read_yaml(path), str(path))

@@ -4,10 +4,10 @@
     langtransfer eval knowledge --benchmark ceval --data ../shared/data/ceval --dry-run --json
     langtransfer eval knowledge --benchmark mmlu --data DIR --model M --out runs/mmlu --k 5
     langtransfer eval diff runs/a/predictions.jsonl runs/b/predictions.jsonl
-    langtransfer eval ppl --model DIR --text heldout.txt --lang en [--seq-len N] [--stride N] --json
+    langtransfer eval ppl --model DIR --text heldout.txt --lang en [--seq-len N] [--stride N]
 
-Thin typer commands over eval.knowledge and eval.perplexity; `register(eval_app)` adds them to the `eval` group
-(cli.py calls it once). Nothing heavy is imported here: `--dry-run` never loads torch, and a
+Thin typer commands over eval.knowledge and eval.perplexity; `register(eval_app)` adds them
+to the `eval` group (cli.py calls it once). Nothing heavy is imported here: `--dry-run` never loads torch, and a
 UserError becomes one `error: …` line in `cli.main`.
 """
 
@@ -115,8 +115,8 @@ def eval_diff(
                f"{d['b_only_correct']}, neither {d['both_wrong']}; McNemar p = "
                f"{d['mcnemar_p']:.4g}")
     for c in d["changed"]:
-        typer.echo(f"  {c['subject']}/{c['id']}: gold {c['gold']}  A {c['pred_a']}  "
-                   f"B {c['pred_b']}")
+        typer.echo(f"  {c['subject']}/{c['id']}: gold {c['gold']}; run A {c['pred_a']}, "
+                   f"run B {c['pred_b']}")
 
 
 def register(app: typer.Typer) -> None:

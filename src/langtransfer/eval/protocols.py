@@ -42,8 +42,7 @@ _ALONE = re.compile(r"(?<![A-Za-z])([A-Z])(?![A-Za-z])")
 
 def template_of(spec: BenchmarkSpec, item: MCItem) -> PromptTemplate:
     """The template of the item's language (AGIEval mixes English and Chinese tasks)."""
-    return spec.templates.get(item.lang, spec.template) if item.lang != spec.language \
-        else spec.template
+    return spec.template_for(item.lang)
 
 
 def _fields(tpl: PromptTemplate, item: MCItem) -> dict[str, str]:

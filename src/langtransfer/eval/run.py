@@ -155,7 +155,7 @@ def _knowledge(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: str,
         predictions += [{"task": task, **p} for p in preds]
         evaluated.append(name)
         protocol = {"benchmark": spec.name, "split": task, "protocol": "option",
-                    "norm": cfg.mc_norm, "k": 0, "template": spec.template_versions()}
+                    "norm": cfg.mc_norm, "k": 0, "template": spec.template_for(lang).version}
         for subset, idx in subsets(preds, KNOWLEDGE_SUBSETS):
             chance = sum(preds[i]["chance"] for i in idx) / len(idx)
             records += [{**r, **protocol} for r in accuracy_record(

@@ -175,7 +175,7 @@ def test_diff_and_benchmarks_commands(tmp_path):
     res = runner.invoke(app, ["eval", "diff", str(a), str(b)])
     assert res.exit_code == 0, res.output
     assert "3 items in both (0 only in A, 0 only in B); same prediction 2, changed 1" in res.output
-    assert "s/2: gold A  A B  B A" in res.output
+    assert "s/2: gold A; run A B, run B A" in res.output
     res = runner.invoke(app, ["eval", "diff", str(a), str(b), "--json"])
     assert json.loads(res.output)["b_only_correct"] == 1
     res = runner.invoke(app, ["eval", "benchmarks"])
@@ -235,8 +235,8 @@ def test_miniworld_knowledge_column_runs_on_the_engine(tmp_path, model_dir):
     result = eval_run(cfg, tmp_path / "eval")
     assert {r["task"] for r in result.records} == {"knowledge"}
     assert {r["subset"] for r in result.records} >= {"all", "attribute=birth_city", "group=en_only"}
-    assert all((r["benchmark"], r["protocol"], r["norm"], r["k"]) == ("miniworld", "option",
-                                                                      "char", 0)
+    assert all((r["benchmark"], r["protocol"], r["norm"], r["k"], r["template"])
+               == ("miniworld", "option", "char", 0, "miniworld_cloze_v1")
                for r in result.records)
     preds = [json.loads(x) for x in
              (tmp_path / "eval" / "predictions" / "knowledge-en.jsonl").read_text().splitlines()]

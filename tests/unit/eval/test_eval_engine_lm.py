@@ -80,7 +80,7 @@ def test_eager_attention_agrees_too(tok, make_model):
     _close(loglikelihood(model, tok, REQUESTS, share_prefix=True), plain)
 
 
-def test_one_forward_per_batch_scores_every_option_of_a_question(model, tok, monkeypatch):
+def test_one_row_scores_every_option_of_a_question(model, tok, monkeypatch):
     widths = []
     real = model.forward
 
@@ -91,7 +91,7 @@ def test_one_forward_per_batch_scores_every_option_of_a_question(model, tok, mon
     monkeypatch.setattr(model, "forward", spy)
     requests = [(ctx, opt) for ctx, opts in QUESTIONS[:2] for opt in opts]  # 7 requests
     loglikelihood(model, tok, requests, batch_size=32, share_prefix=True)
-    assert len(widths) == 1 and widths[0][0] == 2  # one row per question
+    assert sum(shape[0] for shape in widths) == 2  # one row per question, 7 requests
 
 
 def test_progress_counts_requests_and_respects_batch_size(model, tok):
@@ -144,7 +144,8 @@ def test_only_the_needed_positions_reach_the_lm_head(model, tok):
     spy = _KeepSpy(model)
     plain = loglikelihood(model, tok, REQUESTS, share_prefix=False)
     _close(loglikelihood(spy, tok, REQUESTS, share_prefix=True), plain)
-    assert all(0 < keep < width for width, keep in spy.kept)
+    assert all(0 < keep <= width for width, keep in spy.kept)
+    assert sum(keep for _, keep in spy.kept) < sum(width for width, _ in spy.kept)
 
 
 class _IgnoresPositions(torch.nn.Module):
@@ -234,3 +235,23 @@ def test_extended_vocabulary_on_real_questions(shared_data):
         num_attention_heads=2, max_position_embeddings=256)).eval()
     _close(loglikelihood(model, tok, requests, batch_size=8),
            loglikelihood(model, tok, requests, batch_size=8, share_prefix=False))
+
+
+def test_packed_batches_cover_every_request_once_and_cut_long_padding():
+    conts = [[1] * 30, [2] * 30, [3] * 2, [4] * 2, [5] * 2, [6] * 3, [7] * 2]
+    contexts = [[7] * 10, [7] * 10, [8] * 12, [9] * 12, [9] * 12, [10] * 40, [11] * 60]
+    batches = list(lm._packed_batches(contexts, conts, batch_size=3))
+    seen = [i for rows in batches for _, ids in rows for i in ids]
+    assert sorted(seen) == list(range(7))
+    assert all(sum(len(ids) for _, ids in rows) <= 3 for rows in batches)
+    # row lengths: 61 ([11]), 42 ([10]), 39 and 39 ([7]: long options after a short context
+    # are not shared), 14 ([9] + 1 + 1: shared), 13 ([8]); 42 < 3/4 of 61 starts a batch
+    assert [[ids for _, ids in rows] for rows in batches] == [[[6]], [[5], [0], [1]],
+                                                             [[3, 4], [2]]]
+
+
+def test_a_context_is_shared_only_while_it_saves_attention():
+    conts = [[0] * 21] * 4 + [[0] * 512] * 2 + [[0]] * 3
+    assert lm._share_rows(tuple(range(192)), [0, 1, 2, 3], conts) == [[0, 1, 2, 3]]
+    assert lm._share_rows((5,), [4, 5], conts) == [[4], [5]]  # 1023^2 > 2 x 512^2 cells
+    assert lm._share_rows((5,), [6, 7, 8], conts) == [[6, 7, 8]]  # one-token continuations

@@ -99,7 +99,7 @@ def test_batching_and_order_do_not_change_results(model, tok):
 
 def test_progress_callback_counts_every_request(model, tok):
     seen = []
-    loglikelihood(model, tok, REQUESTS, batch_size=5, on_batch=seen.append)
+    loglikelihood(model, tok, REQUESTS, batch_size=5, on_batch=seen.append, share_prefix=False)
     assert seen == [5, 5, 2]
 
 
