@@ -11,13 +11,39 @@ from langtransfer.config import BaseConfig
 TASKS = ("knowledge", "ppl", "quality")
 
 
+class BenchmarkRef(BaseConfig):
+    """One knowledge benchmark split to evaluate (real-scale studies; eval/tasks/<name>.yaml)."""
+
+    benchmark: str
+    """Benchmark name: ceval, cmmlu, mmlu, agieval, gaokao, belebele, miniworld."""
+    data: str
+    """Release directory laid out as the official one, a single file of it, or "hub"."""
+    split: str | None = None
+    """Split (None: the benchmark's default, e.g. C-Eval val)."""
+    k: int | None = Field(None, ge=0)
+    """Shots (None: the benchmark's default: 5 for C-Eval / MMLU, 0 for AGIEval / GAOKAO)."""
+    protocol: Literal["letter", "option", "generate"] | None = None
+    """Scoring protocol (None: the benchmark's default)."""
+    limit: int = Field(0, ge=0)
+    """Items per subject (0 = all)."""
+    subjects: list[str] = []
+    """Subjects to evaluate ([] = all found; Belebele: the FLORES code of one language)."""
+
+
 class EvalConfig(BaseConfig):
-    """`langtransfer eval run`: knowledge MC, perplexity and response quality on a MiniWorld."""
+    """`langtransfer eval run`: knowledge MC, perplexity and response quality, on a MiniWorld
+    directory or (world: null) on real benchmarks and held-out text files."""
 
     model: str = "runs/base"
     """Model directory (transformers format, tokenizer inside)."""
-    world: str = "runs/world"
-    """MiniWorld directory holding <lang>/knowledge.csv, heldout.txt, open_eval.jsonl."""
+    world: str | None = "runs/world"
+    """MiniWorld directory holding <lang>/knowledge.csv, heldout.txt, open_eval.jsonl; null for
+    real data (then `benchmarks` and `heldout` say what to evaluate)."""
+    benchmarks: list[BenchmarkRef] = []
+    """Knowledge benchmarks for task "knowledge" when world is null (C-Eval, MMLU, ...)."""
+    heldout: dict[str, str] = {}
+    """Language -> held-out text file (one document per line, or JSONL with `text`) for task
+    "ppl" when world is null."""
     langs: list[str] = ["en", "zh"]
     """Languages to evaluate."""
     tasks: list[Literal["knowledge", "ppl", "quality"]] = list(TASKS)

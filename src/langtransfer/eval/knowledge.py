@@ -163,9 +163,8 @@ def _score(cfg: KnowledgeConfig, spec: BenchmarkSpec, items: list, shots: dict) 
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, \
         TimeElapsedColumn
 
-    from langtransfer.eval.protocols import n_requests, score
+    from langtransfer.eval.protocols import n_requests
     from langtransfer.modeling import load_model_and_tokenizer, set_threads
-
     from langtransfer.vocab.check import check_vocab
 
     set_threads(cfg.threads)
@@ -176,9 +175,51 @@ def _score(cfg: KnowledgeConfig, spec: BenchmarkSpec, items: list, shots: dict) 
     with Progress(*columns) as progress:
         task = progress.add_task(f"{spec.name} {cfg.split} ({cfg.protocol})",
                                  total=n_requests(items, cfg.protocol))
-        return score(model, tok, spec, items, cfg.protocol, shots=shots, k=cfg.k, norm=cfg.norm,
-                     batch_size=cfg.batch_size, max_new_tokens=cfg.max_new_tokens,
-                     on_batch=lambda n: progress.advance(task, n))
+        return _score_items(model, tok, cfg, spec, items, shots,
+                            lambda n: progress.advance(task, n))
+
+
+def _score_items(model: Any, tok: Any, cfg: KnowledgeConfig, spec: BenchmarkSpec, items: list,
+                 shots: dict, on_batch: Any = None) -> list[dict]:
+    from langtransfer.eval.protocols import score
+
+    return score(model, tok, spec, items, cfg.protocol, shots=shots, k=cfg.k, norm=cfg.norm,
+                 batch_size=cfg.batch_size, max_new_tokens=cfg.max_new_tokens, on_batch=on_batch)
+
+
+@dataclass
+class Scored:
+    """One benchmark split scored with an already loaded model (`score_benchmark`)."""
+
+    name: str
+    """<benchmark>-<split> (file names, manifest keys)."""
+    predictions: list[dict]
+    records: list[dict]
+    meta: dict
+
+
+def score_benchmark(model: Any, tok: Any, cfg: KnowledgeConfig, track: Any = None) -> Scored:
+    """Score one benchmark split with a loaded model (the study's evaluation stage uses this to
+    evaluate several benchmarks without reloading the model).
+
+    Args:
+        track: optional `track(description, total) -> advance(n)` progress callback factory.
+    """
+    from langtransfer.eval.protocols import n_requests
+
+    spec = load_benchmark(cfg.benchmark)
+    cfg = resolve(cfg, spec)
+    loaded = load_items(spec, cfg.data, cfg.split, cfg.subjects or None, cfg.limit)
+    if not loaded.items:
+        raise UserError(f"{cfg.data}: no multiple-choice items in split '{loaded.split}'")
+    shots = load_shots(spec, cfg.data, list(loaded.per_subject), cfg.k)
+    name = f"{spec.name}-{loaded.split}"
+    advance = track(name, n_requests(loaded.items, cfg.protocol)) if track else None
+    preds = _score_items(model, tok, cfg, spec, loaded.items, shots, advance)
+    records = aggregate(preds, spec, labels(cfg, spec, loaded.split), cfg.n_bootstrap, cfg.seed)
+    meta = {"items": len(preds), "skipped_items": loaded.skipped, "files": loaded.files,
+            **labels(cfg, spec, loaded.split)}
+    return Scored(name, preds, records, meta)
 
 
 def submission(preds: Sequence[dict]) -> dict[str, dict[str, str]]:

@@ -14,6 +14,9 @@ in cfg.tasks:
   by the MiniWorld judge on five dimensions -> mean per dimension, avg and avg_no_h with CIs,
   for all items and per category / group; responses and scores to
   out/generations/quality-<lang>.jsonl.
+With `world: null` (real-scale studies) the same tasks read real data instead: knowledge = each
+of cfg.benchmarks (C-Eval, MMLU, ... through eval.knowledge: records per benchmark, category and
+subject, predictions to out/predictions/<benchmark>-<split>.jsonl), ppl = cfg.heldout[lang].
 Every record goes to out/metrics.jsonl as it is made; DONE is written last (langtransfer.runs).
 """
 
@@ -73,8 +76,9 @@ def run(cfg: EvalConfig, out: str | Path) -> EvalResult:
     for lang in cfg.langs:
         get_lang(lang)
     _check_inputs(cfg)
+    inputs = {"model": cfg.model, "world": cfg.world, **cfg.heldout}
     handle = open_run(out, cfg, stage="eval", seed=cfg.seed,
-                      inputs={"model": cfg.model, "world": cfg.world})
+                      inputs={k: v for k, v in inputs.items() if v and Path(v).exists()})
     if handle is None:
         return EvalResult(out, read_metrics(out), skipped=True)
 
@@ -86,8 +90,10 @@ def run(cfg: EvalConfig, out: str | Path) -> EvalResult:
     check_vocab(model, tok, cfg.model)
     records: list[dict] = []
     with _progress() as track:
+        if cfg.world is None and "knowledge" in cfg.tasks:
+            records += _benchmarks(cfg, handle, model, tok, track)
         for lang in cfg.langs:
-            if "knowledge" in cfg.tasks:
+            if "knowledge" in cfg.tasks and cfg.world is not None:
                 records += _knowledge(cfg, handle, model, tok, lang, track)
             if "ppl" in cfg.tasks:
                 records += _ppl(cfg, handle, model, tok, lang, track)
@@ -98,17 +104,34 @@ def run(cfg: EvalConfig, out: str | Path) -> EvalResult:
 
 
 def _check_inputs(cfg: EvalConfig) -> None:
-    """Fail before creating the run directory when the model or a world file is missing."""
-    if not (Path(cfg.model) / "config.json").is_file():
+    """Fail before creating the run directory when the model or an input file is missing."""
+    from langtransfer.modeling import is_hub_name
+
+    if not is_hub_name(cfg.model) and not (Path(cfg.model) / "config.json").is_file():
         raise UserError(f"{cfg.model}: not a model directory (no config.json)")
-    world = Path(cfg.world)
-    need = {"knowledge": ["knowledge.csv"], "ppl": ["heldout.txt"], "quality": ["open_eval.jsonl"]}
     for lang in cfg.langs:
         for task in cfg.tasks:
-            for name in need[task]:
-                if not (world / lang / name).is_file():
-                    raise DataError(f"{world / lang / name}: not found (needed by eval task "
-                                    f"'{task}' for language '{lang}')")
+            for path in _inputs_of(cfg, task, lang):
+                if not path.is_file():
+                    raise DataError(f"{path}: not found (needed by eval task '{task}' for "
+                                    f"language '{lang}')")
+
+
+def _inputs_of(cfg: EvalConfig, task: str, lang: str) -> list[Path]:
+    """The files a task reads for one language (real data: benchmarks are checked on load)."""
+    if cfg.world is not None:
+        name = {"knowledge": "knowledge.csv", "ppl": "heldout.txt",
+                "quality": "open_eval.jsonl"}[task]
+        return [Path(cfg.world) / lang / name]
+    if task == "ppl":
+        if lang not in cfg.heldout:
+            raise UserError(f"heldout: no held-out text for language '{lang}' (eval task 'ppl' "
+                            "with world: null needs heldout.<lang>: FILE)")
+        return [Path(cfg.heldout[lang])]
+    if task == "quality":
+        raise UserError("tasks: 'quality' with world: null runs through `langtransfer eval "
+                        "quality` (a question set and a judge), not eval run")
+    return []
 
 
 def _log(handle: Run, records: list[dict]) -> list[dict]:
@@ -171,8 +194,10 @@ def _ppl(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: str,
     from langtransfer.eval.lm import model_max_length
     from langtransfer.eval.perplexity import perplexity
 
-    path = Path(cfg.world) / lang / "heldout.txt"
-    texts = [t for t in path.read_text(encoding="utf-8").splitlines() if t.strip()]
+    from langtransfer.eval.perplexity import read_documents
+
+    path = _inputs_of(cfg, "ppl", lang)[0]
+    texts = [t for docs in read_documents(path, lang).values() for t in docs]
     if not texts:
         raise DataError(f"{path}: no documents (expected one per line)")
     seq_len = min(cfg.ppl_seq_len, model_max_length(model, tok))
@@ -187,6 +212,21 @@ def _ppl(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: str,
                            res["docs"])
                for metric in ("ppl", "bpb", "nll_token")]
     return _log(handle, records)
+
+
+def _benchmarks(cfg: EvalConfig, handle: Run, model: Any, tok: Any, track: Track) -> list[dict]:
+    """Real knowledge benchmarks (world: null): each of cfg.benchmarks through eval.knowledge."""
+    from langtransfer.eval.knowledge import KnowledgeConfig, score_benchmark
+
+    records: list[dict] = []
+    for ref in cfg.benchmarks:
+        kcfg = KnowledgeConfig(**ref.to_dict(), model=cfg.model, batch_size=cfg.batch_size,
+                               n_bootstrap=cfg.n_bootstrap, seed=cfg.seed, threads=cfg.threads)
+        scored = score_benchmark(model, tok, kcfg, track)
+        write_jsonl(handle.path / "predictions" / f"{scored.name}.jsonl", scored.predictions)
+        handle.update_manifest(**{f"benchmark_{scored.name}": scored.meta})
+        records += _log(handle, scored.records)
+    return records
 
 
 def _n_windows(n_tokens: int, max_len: int, stride: int) -> int:

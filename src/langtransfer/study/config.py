@@ -16,10 +16,11 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from langtransfer.config import BaseConfig
-from langtransfer.eval.config import EvalConfig
+from langtransfer.data.config import InstructionSourceConfig
+from langtransfer.eval.config import BenchmarkRef, EvalConfig
 from langtransfer.langs import LANGS
 from langtransfer.miniworld.config import WorldConfig
-from langtransfer.train.config import BaseModelConfig, CPTConfig, SFTConfig
+from langtransfer.train.config import BaseModelConfig, CPTConfig, DataSourceConfig, SFTConfig
 from langtransfer.vocab.config import VocabExtendConfig
 
 ORIGINAL = "original"
@@ -115,6 +116,24 @@ class ArmConfig(BaseConfig):
         return check_vocab_choice(value)
 
 
+class LangDataConfig(BaseConfig):
+    """One language's real data (studies that start from a `pretrained` model)."""
+
+    cpt: list[DataSourceConfig] = []
+    """Continued-pretraining text (files or hub datasets); English's is the replay text."""
+    sft: list[InstructionSourceConfig] = []
+    """Instruction data (BELLE, Bactrian-X, Alpaca, ...); SFT sizes are nested subsets."""
+    heldout: str | None = None
+    """Held-out text for perplexity / bits per byte (one document per line, or JSONL `text`)."""
+    benchmarks: list[BenchmarkRef] = []
+    """Knowledge benchmarks in (or about) this language: C-Eval, MMLU, AGIEval, GAOKAO, ..."""
+    vocab_corpus: list[str] = []
+    """Text files to train the target SentencePiece model on (extended-vocabulary arms)."""
+    target_tokenizer: str | None = None
+    """An already trained target SentencePiece model to merge instead of training one
+    (Chinese-LLaMA's chinese_sp.model: 20,000 pieces)."""
+
+
 class RunnerConfig(BaseConfig):
     """How stages are executed."""
 
@@ -136,7 +155,13 @@ class StudyConfig(BaseConfig):
     name: str = "miniworld-zh"
     """Study name (report title)."""
     world: WorldConfig = WorldConfig()
-    """MiniWorld generator settings."""
+    """MiniWorld generator settings (unused when `pretrained` is set)."""
+    pretrained: str | None = None
+    """Start from this pretrained model (hub name or directory, e.g. meta-llama/Llama-2-7b-hf)
+    instead of a MiniWorld base; then `data` names each language's text and evaluation sets."""
+    data: dict[str, LangDataConfig] = {}
+    """Real data per language (ISO code; "en" holds the replay text and English evaluation);
+    used only with `pretrained`."""
     base: BaseModelConfig = BaseModelConfig()
     """Base model settings (`world` is filled by the planner)."""
     vocab_extension: VocabExtendConfig = VocabExtendConfig()
@@ -165,12 +190,21 @@ class StudyConfig(BaseConfig):
         """The first target language (single-language reports)."""
         return self.axes.lang[0]
 
+    @property
+    def langs(self) -> list[str]:
+        """Languages the study's data must cover: English and every target."""
+        return ["en", *self.axes.lang, *(a.lang for a in self.arms if a.lang)]
+
     @model_validator(mode="after")
-    def _langs_in_world(self) -> "StudyConfig":
-        for lang in self.axes.lang + [a.lang for a in self.arms if a.lang]:
+    def _langs_have_data(self) -> "StudyConfig":
+        for lang in self.langs[1:]:
             if lang not in LANGS or lang == "en":
                 raise ValueError(f"target language '{lang}' must be a non-English code from "
                                  f"{sorted(LANGS)}")
-            if lang not in self.world.langs:
+            if self.pretrained is None and lang not in self.world.langs:
                 raise ValueError(f"target language '{lang}' is not in world.langs {self.world.langs}")
+            if self.pretrained is not None and lang not in self.data:
+                raise ValueError(f"target language '{lang}' has no entry under data")
+        if self.data and self.pretrained is None:
+            raise ValueError("data: real data needs `pretrained` (the model to start from)")
         return self

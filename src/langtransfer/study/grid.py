@@ -105,19 +105,36 @@ def cpt_slug(spec: ArmSpec, multilingual: bool) -> str:
     return f"{spec.lang}-{slug}" if multilingual else slug
 
 
+@dataclass(frozen=True)
+class ModelRef:
+    """A model arms start from: a stage's directory (with that stage as dependency) or, in
+    real-scale studies, the pretrained model itself (no dependency)."""
+
+    path: str
+    deps: tuple[str, ...] = ()
+
+
 class _Planner:
-    """Builds the stage list of one study (shares world, base and vocab stages)."""
+    """Builds the stage list of one study (shares world, base and vocab stages).
+
+    MiniWorld studies start with world → base; real-scale studies (`pretrained`) start from the
+    pretrained model and read each language's data from `cfg.data`."""
 
     def __init__(self, cfg: StudyConfig, out: Path):
         self.cfg, self.out = cfg, Path(out)
         self.multilingual = len({spec.lang for spec, _ in arm_specs(cfg)}) > 1
         self.stages: list[Stage] = []
         self.ids: dict[str, Stage] = {}
-        self.world = self.add("world", "world", cfg.world, [])
-        base_cfg = cfg.base.with_updates({"world": str(self.world.path)})
-        self.base = self.add("base", "base", base_cfg, [self.world.id], tokens=base_cfg.tokens)
+        self.world: Stage | None = None
+        if cfg.pretrained is None:
+            self.world = self.add("world", "world", cfg.world, [])
+            base_cfg = cfg.base.with_updates({"world": str(self.world.path)})
+            base = self.add("base", "base", base_cfg, [self.world.id], tokens=base_cfg.tokens)
+            self.base = ModelRef(str(base.path), (base.id,))
+        else:
+            self.base = ModelRef(cfg.pretrained)
         self.vocab_stages: dict[str, Stage] = {}
-        self.cpt_by_name: dict[str, Stage] = {}
+        self.cpt_by_name: dict[str, ModelRef] = {}
 
     def add(self, kind: str, slug: str, cfg: BaseConfig, deps: list[str], **kw) -> Stage:
         stage = _stage(kind, slug, cfg, self.out, deps, **kw)
@@ -127,44 +144,90 @@ class _Planner:
         self.ids[stage.id] = stage
         return stage
 
+    # -- data of a language: MiniWorld files or the study's `data` section --------------------
     def text(self, lang: str, name: str = "pretrain.txt") -> str:
+        assert self.world is not None
         return str(self.world.path / lang / name)
+
+    def world_deps(self) -> list[str]:
+        return [self.world.id] if self.world else []
+
+    def cpt_sources(self, lang: str, fraction: float) -> list[dict]:
+        """Sources of `lang` scaled to `fraction` of the CPT budget."""
+        if self.world is not None:
+            return [DataSourceConfig(path=self.text(lang), lang=lang, fraction=fraction).to_dict()]
+        sources = self.cfg.data[lang].cpt if lang in self.cfg.data else []
+        if not sources:
+            raise ConfigError(f"data.{lang}.cpt: no text to continue pretraining on")
+        total = sum(s.fraction or 1 / len(sources) for s in sources)
+        return [s.with_updates({"lang": lang, "fraction": (s.fraction or 1 / len(sources))
+                                / total * fraction}).to_dict() for s in sources]
+
+    def heldout(self, lang: str) -> str | None:
+        if self.world is not None:
+            return self.text(lang, "heldout.txt")
+        return self.cfg.data[lang].heldout if lang in self.cfg.data else None
 
     def vocab_stage(self, lang: str) -> Stage:
         if lang not in self.vocab_stages:
-            vcfg = self.cfg.vocab_extension.with_updates(
-                {"base": str(self.base.path), "corpus": [self.text(lang)]})
+            if self.world is not None:
+                source = {"corpus": [self.text(lang)]}
+            else:
+                data = self.cfg.data[lang]
+                if not data.target_tokenizer and not data.vocab_corpus:
+                    raise ConfigError(f"data.{lang}: an extended-vocabulary arm needs "
+                                      "target_tokenizer or vocab_corpus")
+                source = {"corpus": data.vocab_corpus, "target": data.target_tokenizer}
+            vcfg = self.cfg.vocab_extension.with_updates({"base": self.base.path, **source})
             slug = f"vocab-{lang}" if self.multilingual else "vocab"
-            self.vocab_stages[lang] = self.add("vocab", slug, vcfg, [self.base.id, self.world.id])
+            self.vocab_stages[lang] = self.add("vocab", slug, vcfg,
+                                               [*self.base.deps, *self.world_deps()])
         return self.vocab_stages[lang]
 
-    def cpt(self, spec: ArmSpec, slug: str) -> Stage:
-        data = [DataSourceConfig(path=self.text(spec.lang), lang=spec.lang,
-                                 fraction=1 - spec.replay).to_dict()]
+    def cpt(self, spec: ArmSpec, slug: str) -> ModelRef:
+        data = self.cpt_sources(spec.lang, 1 - spec.replay)
         if spec.replay:
-            data.append(DataSourceConfig(path=self.text("en"), lang="en",
-                                         fraction=spec.replay).to_dict())
-        heldout = {lang: self.text(lang, "heldout.txt") for lang in ("en", spec.lang)}
+            data += self.cpt_sources("en", spec.replay)
+        heldout = {lang: self.heldout(lang) for lang in ("en", spec.lang)}
+        heldout = {k: v for k, v in heldout.items() if v}
         extra: dict = {}
-        deps = [self.base]
+        deps = list(self.base.deps)
         if spec.init:
             vocab = self.vocab_stage(spec.lang)
-            deps.append(vocab)
+            deps.append(vocab.id)
             # same text as the original-vocabulary arm: the budget is counted with the base
             # tokenizer (the paper's C1 compares at equal data)
             extra = {"tokenizer": str(vocab.path), "init": spec.init,
-                     "budget_tokenizer": str(self.base.path)}
+                     "budget_tokenizer": self.base.path}
         ccfg = self.cfg.cpt.with_updates({
-            "model": str(self.base.path), "data": data, "tokens": spec.cpt_tokens,
+            "model": self.base.path, "data": data, "tokens": spec.cpt_tokens,
             "cache_dir": str(self.out / "cache"), "eval_every": self.cfg.retention_every,
             "eval_texts": heldout if self.cfg.retention_every else {}, **extra})
-        return self.add("cpt", slug, ccfg, [d.id for d in deps], tokens=spec.cpt_tokens)
+        stage = self.add("cpt", slug, ccfg, deps, tokens=spec.cpt_tokens)
+        return ModelRef(str(stage.path), (stage.id,))
 
-    def evaluate(self, model: Stage, arm: str, tasks: list[str], meta: dict) -> None:
-        ecfg = self.cfg.eval.with_updates({
-            "model": str(model.path), "world": str(self.world.path),
-            "langs": ["en", meta["lang"]], "tasks": tasks})
-        self.add("eval", arm, ecfg, [model.id], arm=arm, meta=meta)
+    def evaluate(self, model: ModelRef, arm: str, tasks: list[str], meta: dict) -> None:
+        langs = ["en", meta["lang"]]
+        if self.world is not None:
+            where: dict = {"world": str(self.world.path)}
+        else:
+            benchmarks = [b.to_dict() for lang in langs if lang in self.cfg.data
+                          for b in self.cfg.data[lang].benchmarks]
+            heldout = {lang: self.heldout(lang) for lang in langs if self.heldout(lang)}
+            tasks = [t for t in tasks if t != "quality" and (t != "ppl" or heldout)]
+            where = {"world": None, "benchmarks": benchmarks, "heldout": heldout}
+            langs = [lang for lang in langs if lang in heldout] or langs
+        ecfg = self.cfg.eval.with_updates({"model": model.path, "langs": langs, "tasks": tasks,
+                                           **where})
+        self.add("eval", arm, ecfg, list(model.deps), arm=arm, meta=meta)
+
+    def sft_data(self, lang: str) -> str | list[dict]:
+        if self.world is not None:
+            return self.text(lang, "instructions.json")
+        sources = self.cfg.data[lang].sft
+        if not sources:
+            raise ConfigError(f"data.{lang}.sft: no instruction data")
+        return [s.with_updates({"lang": lang}).to_dict() for s in sources]
 
     def arm(self, spec: ArmSpec, sft_sizes: list[int]) -> None:
         """The CPT model (or the base / another arm's model), its own eval, then SFT arms."""
@@ -187,15 +250,15 @@ class _Planner:
         if self.cfg.sft_zero_cpt_only:
             arm_name = "base" if start is self.base and not self.multilingual else slug
             self.evaluate(start, arm_name, ["knowledge", "ppl"], meta)
-        data = self.text(spec.lang, "instructions.json")
-        for n in sft_sizes:
-            if n == 0:
-                continue
-            scfg = self.cfg.sft.with_updates({"model": str(start.path), "data": data,
+        sizes = [n for n in sft_sizes if n]
+        data = self.sft_data(spec.lang) if sizes else None
+        for n in sizes:
+            scfg = self.cfg.sft.with_updates({"model": start.path, "data": data,
                                               "examples": n, "cache_dir": str(self.out / "cache")})
             name = f"{slug}-sft{short_count(n)}"
-            sft = self.add("sft", name, scfg, [start.id], tokens=int(n * scfg.epochs))
-            self.evaluate(sft, name, list(self.cfg.eval.tasks), {**meta, "sft_examples": n})
+            sft = self.add("sft", name, scfg, list(start.deps), tokens=int(n * scfg.epochs))
+            self.evaluate(ModelRef(str(sft.path), (sft.id,)), name, list(self.cfg.eval.tasks),
+                          {**meta, "sft_examples": n})
 
 
 def plan(cfg: StudyConfig, out: Path) -> list[Stage]:

@@ -16,6 +16,9 @@ class VocabExtendConfig(BaseConfig):
     """Base tokenizer: a model/tokenizer directory holding tokenizer.model (or tokenizer.json)."""
     corpus: list[str] = ["runs/world/zh/pretrain.txt"]
     """Target-language text files (one document per line) to train the new pieces on."""
+    target: str | None = None
+    """An already trained target SentencePiece model to merge (e.g. Chinese-LLaMA's
+    chinese_sp.model); when set, nothing is trained and `corpus` may be empty."""
     pieces: int = Field(1000, ge=300)
     """Vocabulary size of the target SentencePiece model (pieces already in the base are
     skipped, so fewer are added). Chinese-LLaMA: 20,000 trained, 17,953 added to LLaMA's 32,000."""
