@@ -13,7 +13,8 @@ in cfg.tasks:
 - quality: <world>/<lang>/open_eval.jsonl -> greedy responses to the SFT prompt template, scored
   by the MiniWorld judge on five dimensions -> mean per dimension, avg and avg_no_h with CIs,
   for all items and per category / group; responses and scores to
-  out/generations/quality-<lang>.jsonl.
+  out/generations/quality-<lang>.jsonl; the same responses' code-switching rate (task
+  "codeswitch", metric "rate", eval.codeswitch) with its CI.
 With `world: null` (real-scale studies) the same tasks read real data instead: knowledge = each
 of cfg.benchmarks (C-Eval, MMLU, ... through eval.knowledge: records per benchmark, category and
 subject, predictions to out/predictions/<benchmark>-<split>.jsonl), ppl = cfg.heldout[lang].
@@ -271,10 +272,26 @@ def _quality(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: str,
     handle.update_manifest(**{f"generation_{lang}": {
         "items": len(outs), "new_tokens": sum(out.n_tokens for out in outs),
         "seconds": round(seconds, 3)}})
-    records = []
+    records = [_codeswitch(cfg, handle, rows, lang)]
     for subset, idx in subsets(rows, QUALITY_SUBSETS):
         for dim in QUALITY_DIMS:
             records.append(mean_record([float(rows[i]["scores"][dim]) for i in idx], task="quality",
                                        lang=lang, metric=dim, subset=subset,
                                        n_boot=cfg.n_bootstrap, seed=cfg.seed))
     return _log(handle, records)
+
+
+def _codeswitch(cfg: EvalConfig, handle: Run, rows: list[dict], lang: str) -> dict:
+    """Share of responses that switch away from `lang` (eval.codeswitch: script runs + langid
+    spans of >= min_letters letters; docs/evaluation.md, "Code-switching") as task
+    "codeswitch", metric "rate", with a bootstrap 95% CI; switched-to languages and example
+    spans go to the manifest."""
+    from langtransfer.eval.codeswitch import codeswitch_rate
+
+    res = codeswitch_rate([row["response"] for row in rows], lang,
+                          ids=[str(row["id"]) for row in rows], n_boot=cfg.n_bootstrap,
+                          seed=cfg.seed)
+    handle.update_manifest(**{f"codeswitch_{lang}": {
+        k: res[k] for k in ("n_switched", "switched_to", "examples", "settings") if k in res}})
+    return make_record("codeswitch", "all", lang, "rate", res["rate"],
+                       (res["ci_low"], res["ci_high"]), res["n"])

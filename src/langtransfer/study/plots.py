@@ -7,7 +7,9 @@
 - forgetting: each CPT model's change in English bpb (x, loss) and target bpb (y, gain)
   against the base model — the paper's C8 / C9;
 - retention: held-out bpb per language over CPT tokens, one line per CPT arm;
-- codeswitch: code-switching rate per arm with its CI (only when measured).
+- codeswitch: code-switching rate per arm with its CI (only when measured; up to 3 languages);
+- codeswitch_by_language: the paper's Figure 4 — each target language's rate in its own
+  answers, one bar per SFT size, with CIs (studies with several target languages).
 A plot whose data are absent is not made (make_plots leaves it out).
 """
 
@@ -26,7 +28,8 @@ if TYPE_CHECKING:
 
     from langtransfer.study.report import StudyData
 
-PLOT_NAMES = ("quality_vs_cpt", "forgetting", "retention", "codeswitch")
+PLOT_NAMES = ("quality_vs_cpt", "forgetting", "retention", "codeswitch",
+              "codeswitch_by_language")
 DPI = 100
 MARKERS = "sD^vP*X"  # one per non-plain CPT variant (extended inits, replay mixes)
 
@@ -199,6 +202,8 @@ def codeswitch(data: StudyData) -> Plot | None:
     if not rows:
         return None
     langs = sorted({r["lang"] for r in rows}, key=lambda l: (l != data.target, l))
+    if len(langs) > 3:  # many languages: codeswitch_by_language draws them
+        return None
     arms = [a for a in data.done if any(r["arm"] == a for r in rows)]
     fig = _figure(4.5 * len(langs) + 1, 0.28 * len(arms) + 1.6)
     axes = fig.subplots(1, len(langs), squeeze=False, sharey=True)[0]
@@ -216,10 +221,40 @@ def codeswitch(data: StudyData) -> Plot | None:
     return Plot("codeswitch", "Code-switching rate", _png(fig))
 
 
+def codeswitch_by_language(data: StudyData) -> Plot | None:
+    """Figure 4's shape: code-switching rate (%) of each target language's answers after each
+    SFT size (no CPT, original vocabulary), with 95% CIs."""
+    metas = [m for m in data.arms if m["cpt_tokens"] == 0 and m["sft_examples"] > 0
+             and m["vocab"] == "original" and m["arm"] in data.done
+             and data.get(m["arm"], m["lang"], "codeswitch", "rate")]
+    langs = sorted({m["lang"] for m in metas})
+    if len(langs) < 2:
+        return None
+    sizes = sorted({m["sft_examples"] for m in metas})
+    width = 0.8 / len(sizes)
+    fig = _figure(max(6.0, 0.6 * len(langs) + 2), 4.0)
+    ax = fig.subplots()
+    for k, n in enumerate(sizes):
+        found = {m["lang"]: data.get(m["arm"], m["lang"], "codeswitch", "rate")
+                 for m in metas if m["sft_examples"] == n}
+        xs = [i + (k - (len(sizes) - 1) / 2) * width for i, l in enumerate(langs) if l in found]
+        rows = [found[l] for l in langs if l in found]
+        errs = [[100 * e for e in _err(r)] for r in rows]
+        ax.bar(xs, [100 * float(r["value"]) for r in rows], width, yerr=list(zip(*errs)),
+               capsize=2, label=f"SFT {short_count(n)}", color=f"C{k}")
+    ax.set_xticks(range(len(langs)), langs)
+    ax.set_ylabel("responses code-switched (%)")
+    ax.set_title("Code-switching per language (the paper's Figure 4), 95% CI")
+    ax.grid(axis="y", alpha=0.3)
+    ax.legend(fontsize=8)
+    return Plot("codeswitch_by_language", "Code-switching per language", _png(fig))
+
+
 def make_plots(data: StudyData) -> dict[str, Plot]:
     """Every plot the data allow, by name (PLOT_NAMES order)."""
     makers = {"quality_vs_cpt": quality_vs_cpt, "forgetting": forgetting,
-              "retention": retention, "codeswitch": codeswitch}
+              "retention": retention, "codeswitch": codeswitch,
+              "codeswitch_by_language": codeswitch_by_language}
     out = {}
     for name in PLOT_NAMES:
         plot = makers[name](data)
@@ -228,5 +263,5 @@ def make_plots(data: StudyData) -> dict[str, Plot]:
     return out
 
 
-__all__ = ["PLOT_NAMES", "Plot", "codeswitch", "forgetting", "make_plots", "quality_vs_cpt",
+__all__ = ["PLOT_NAMES", "Plot", "codeswitch", "codeswitch_by_language", "forgetting", "make_plots", "quality_vs_cpt",
            "retention"]

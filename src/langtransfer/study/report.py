@@ -229,7 +229,13 @@ def build_sections(data: StudyData, verdicts: list, made: set[str]) -> list[Sect
                                 "The same open questions asked in this language.",
                                 quality_table(data, lang)))
     sections.append(Section("Quality by language (the paper's Table 3)",
-                            "Base model (no CPT) after each SFT size.", language_table(data)))
+                            "The base model (no CPT) after each SFT size, judged in each "
+                            "language; the paper's numbers follow in their own table (GPT-4 "
+                            "judge on LLaMA-7B: compare directions, not values).",
+                            language_table(data)))
+    sections.append(Section("Code-switching by language (the paper's Figure 4)",
+                            "Share of each language's answers that switch language, after each "
+                            "SFT size.", plot="codeswitch_by_language", level=3))
     if "table3" in paper:
         sections.append(paper["table3"])
     sections.append(Section("Perplexity and bits per byte, every arm", "",

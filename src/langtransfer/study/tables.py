@@ -124,17 +124,28 @@ def perplexity_table(data: StudyData) -> Table | None:
 
 
 def language_table(data: StudyData) -> Table | None:
-    """Table 3's shape: quality AVG per target language × SFT size (no CPT, original vocab)."""
+    """Table 3's shape: per target language and SFT size (no CPT, original vocabulary), the
+    five quality dimensions and AVG in that language, then the mean over languages."""
     metas = [m for m in data.arms if m["cpt_tokens"] == 0 and m["sft_examples"] > 0
-             and m["arm"] in data.done and data.get(m["arm"], m["lang"], "quality", "avg")]
-    if len({m["lang"] for m in metas}) < 2:
+             and m["vocab"] == "original" and m["arm"] in data.done
+             and data.get(m["arm"], m["lang"], "quality", "avg")]
+    langs = sorted({m["lang"] for m in metas})
+    if len(langs) < 2:
         return None
-    sizes = sorted({m["sft_examples"] for m in metas})
-    by = {(m["lang"], m["sft_examples"]): m["arm"] for m in metas}
-    rows = [[lang] + [cell(data, by[(lang, n)], lang, "quality", "avg") if (lang, n) in by
-                      else "–" for n in sizes]
-            for lang in sorted({m["lang"] for m in metas})]
-    return Table(["language"] + [f"SFT {short_count(n)} AVG" for n in sizes], rows)
+    dims = [d for d in QUALITY_DIMS if d[0] != "avg_no_h"]
+    metas.sort(key=lambda m: (m["lang"], m["sft_examples"]))
+    rows = [[m["lang"], short_count(m["sft_examples"])]
+            + [cell(data, m["arm"], m["lang"], "quality", dim) for dim, _ in dims]
+            for m in metas]
+    for n in sorted({m["sft_examples"] for m in metas}):
+        at = [m for m in metas if m["sft_examples"] == n]
+        means = []
+        for dim, _ in dims:
+            values = [data.get(m["arm"], m["lang"], "quality", dim) for m in at]
+            values = [float(v["value"]) for v in values if v and v.get("value") not in (None, "")]
+            means.append(fmt(sum(values) / len(values)) if values else "–")
+        rows.append([f"mean of {len(at)}", short_count(n), *means])
+    return Table(["language", "SFT"] + [label for _, label in dims], rows)
 
 
 def same_text_table(data: StudyData) -> tuple[Table | None, int]:

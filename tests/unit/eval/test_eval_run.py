@@ -143,6 +143,13 @@ def test_stage_writes_records_predictions_and_generations(tmp_path, model_dir, s
     assert ("quality", "en", "all", "avg_no_h") in by_key
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["generation_en"]["items"] == 2 and manifest["ppl_zh"]["docs"] == 1
+    # the same responses' code-switching rate, recomputed from the saved generations
+    from langtransfer.eval.codeswitch import codeswitch_rate
+
+    switch = by_key[("codeswitch", "zh", "all", "rate")]
+    expect = codeswitch_rate([g["response"] for g in gens], "zh", n_boot=10)
+    assert switch["n"] == 2 and switch["value"] == pytest.approx(expect["rate"])
+    assert "codeswitch_zh" in manifest
 
 
 def test_finished_run_is_skipped(tmp_path, model_dir, stand_in_judge):

@@ -17,14 +17,30 @@ def grid():
     return grid_study()
 
 
+def languages_study():
+    """Two SFT sizes in four languages, code-switching measured in each (Figure 4's shape)."""
+    arms = [arm(f"{l}-s{n}", 0, n, lang=l) for l in ("ar", "hi", "sw", "zh") for n in (100, 2000)]
+    rows = [rec(a["arm"], a["lang"], "codeswitch", "rate", 0.05 if a["sft_examples"] == 100
+                else 0.01, 0.02) for a in arms]
+    return study(arms, rows)
+
+
 def test_every_plot_of_a_full_study_is_a_png(grid):
     made = make_plots(grid)
-    assert list(made) == list(PLOT_NAMES)
+    made.update(make_plots(languages_study()))
+    assert sorted(made) == sorted(PLOT_NAMES)
     for plot in made.values():
         image = Image.open(io.BytesIO(plot.png))
         assert image.format == "PNG" and image.size[0] >= 400 and image.size[1] >= 300
         # not blank: a drawn figure has many colours
         assert len(image.convert("RGB").getcolors(1 << 16) or range(1 << 16)) > 20
+
+
+def test_codeswitch_by_language_needs_several_languages(grid):
+    assert plots.codeswitch_by_language(grid) is None
+    many = languages_study()
+    assert plots.codeswitch_by_language(many) is not None
+    assert plots.codeswitch(many) is None  # four response languages: Figure 4 draws them
 
 
 def test_png_bytes_are_stable(grid):

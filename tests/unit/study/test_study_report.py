@@ -174,11 +174,18 @@ def test_perplexity_table_is_table2_shaped():
 def test_language_table_only_for_several_languages():
     assert language_table(grid_study()) is None
     arms = [arm(f"{l}-s{s}", 0, s, lang=l) for l in ("zh", "sw") for s in (100, 2000)]
-    rows = [rec(a["arm"], a["lang"], "quality", "avg", 1.0 + a["sft_examples"] / 2000)
-            for a in arms]
+    dims = ("accuracy", "fluency", "informativeness", "logicality", "harmlessness", "avg")
+    rows = [rec(a["arm"], a["lang"], "quality", dim, k + a["sft_examples"] / 2000)
+            for a in arms for k, dim in enumerate(dims)]
+    rows.append(rec("zh-s100", "en", "quality", "avg", 9.0))  # another language: not shown
     table = language_table(study(arms, rows))
-    assert table.columns == ["language", "SFT 100 AVG", "SFT 2k AVG"]
-    assert table.rows[0][0] == "sw" and table.rows[0][2].startswith("2.000")
+    assert table.columns == ["language", "SFT", "ACC", "F", "INFO", "LC", "H", "AVG"]
+    # Table 3's shape: each language at each SFT size, then the mean over languages
+    assert [r[:2] for r in table.rows] == [["sw", "100"], ["sw", "2k"], ["zh", "100"],
+                                           ["zh", "2k"], ["mean of 2", "100"],
+                                           ["mean of 2", "2k"]]
+    assert table.rows[1][7].startswith("6.000") and table.rows[0][2].startswith("0.050")
+    assert table.rows[5][7] == "6.000"
 
 
 def test_markdown_escapes_pipes_and_keeps_line_breaks():
