@@ -8,6 +8,7 @@ source language.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from langtransfer.errors import ConfigError
 
@@ -53,6 +54,10 @@ LANGS: dict[str, Lang] = {
     ]
 }
 
+RUBRICS_DIR = Path(__file__).resolve().parent / "eval" / "rubrics"
+"""Judge rubric prompt per language (`<code>.yaml`: version, language name, system, user and
+repair texts), read by eval.judge."""
+
 PAPER_13 = ("ar", "bn", "gu", "hi", "id", "ml", "mr", "ne", "sw", "ta", "te", "ur", "vi")
 
 
@@ -64,3 +69,16 @@ def get_lang(code: str) -> Lang:
         raise ConfigError(
             f"unknown language '{code}' (known: {', '.join(sorted(LANGS))})"
         ) from None
+
+
+def rubric_path(code: str) -> Path:
+    """The judge rubric file of a language (eval/rubrics/<code>.yaml).
+
+    Raises:
+        ConfigError: unknown language, or a known one without a rubric file.
+    """
+    lang = get_lang(code)
+    path = RUBRICS_DIR / f"{lang.code}.yaml"
+    if not path.is_file():
+        raise ConfigError(f"no judge rubric for language '{code}' (expected {path})")
+    return path

@@ -17,6 +17,9 @@ from langtransfer.study import runner
 from langtransfer.study.config import StudyConfig
 from langtransfer.study.grid import plan
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "eval"))
+from judge_server import ScriptedServer  # noqa: E402  (a test helper, not a test module)
+
 
 def dry_run_json(study: str, tmp_path: Path) -> dict:
     proc = subprocess.run([sys.executable, "-m", "langtransfer", "study", "run", study,
@@ -54,6 +57,9 @@ def test_paper_zh_stage_configs_carry_the_real_data(tmp_path):
     assert ev.world is None and [b.benchmark for b in ev.benchmarks] == [
         "mmlu", "ceval", "agieval", "gaokao"]
     assert ev.heldout == {"en": "data/heldout/en.txt", "zh": "data/heldout/zh.txt"}
+    assert ev.tasks == ["knowledge", "ppl", "quality"] and ev.judge.name == "openai"
+    assert ev.questions["zh"].format == "belle" and "en" not in ev.questions
+    assert stages["eval/cpt50M"].cfg.tasks == ["knowledge", "ppl"]  # before SFT: no answers
 
 
 def test_paper_13lang_plans_two_sft_sizes_per_language(tmp_path):
@@ -66,6 +72,9 @@ def test_paper_13lang_plans_two_sft_sizes_per_language(tmp_path):
         if st.kind == "sft":
             source = st.cfg.data[0]
             assert source.hf.subset == source.lang == st.meta.get("lang", source.lang)
+        if st.kind == "eval" and st.meta["sft_examples"]:
+            lang = st.meta["lang"]
+            assert st.cfg.questions[lang].path == f"data/llm-eval/{lang}.jsonl"
 
 
 def test_pretrained_study_needs_data_for_each_language():
@@ -79,8 +88,16 @@ def test_data_without_pretrained_is_an_error():
 
 
 @pytest.fixture(scope="module")
-def small_real_study(shared_data, tmp_path_factory) -> tuple[StudyConfig, Path]:
-    """A study shaped like paper-zh.yaml on local files, small enough for a CPU test."""
+def judge_server():
+    with ScriptedServer() as srv, pytest.MonkeyPatch.context() as mp:
+        mp.setenv("OPENAI_API_KEY", "sk-test-not-a-secret")  # inherited by stage processes
+        yield srv
+
+
+@pytest.fixture(scope="module")
+def small_real_study(shared_data, tmp_path_factory, judge_server):
+    """A study shaped like paper-zh.yaml on local files, small enough for a CPU test; response
+    quality judged by a local chat-completions server (tests/unit/eval/judge_server.py)."""
     from langtransfer.convert.llama2c import import_llama2c
 
     tmp = tmp_path_factory.mktemp("real")
@@ -100,6 +117,8 @@ def small_real_study(shared_data, tmp_path_factory) -> tuple[StudyConfig, Path]:
                    "sft": [{"path": str(shared_data / "instructions/alpaca_zh_demo.json"),
                             "instruction_format": "alpaca"}],
                    "heldout": str(tmp / "zh_heldout.txt"),
+                   "questions": {"path": str(shared_data / "belle/eval_set.json"),
+                                 "format": "belle", "limit": 3},
                    "benchmarks": [{"benchmark": "cmmlu", "data": str(shared_data / "cmmlu"),
                                    "split": "dev", "k": 0, "limit": 3,
                                    "subjects": ["agronomy", "anatomy"]}]},
@@ -110,7 +129,9 @@ def small_real_study(shared_data, tmp_path_factory) -> tuple[StudyConfig, Path]:
         "cpt": {"seq_len": 64, "threads": 1, "optim": {"batch_size": 4}},
         "sft": {"epochs": 1, "max_len": 96, "threads": 1, "optim": {"batch_size": 4}},
         "eval": {"threads": 1, "n_bootstrap": 50, "ppl_seq_len": 64, "batch_size": 8,
-                 "tasks": ["knowledge", "ppl"]},
+                 "max_new_tokens": 12, "tasks": ["knowledge", "ppl", "quality"]},
+        "judge": {"name": "openai", "base_url": judge_server.url, "model": "judge-test",
+                  "backoff_s": 0},
         "axes": {"lang": ["zh"], "cpt_tokens": [0, 2000], "sft_examples": [8]},
         "runner": {"workers": 1, "threads_per_worker": 1},
     }, "test")
@@ -126,9 +147,28 @@ def test_pretrained_study_runs_on_real_files(small_real_study):
     assert len(evals) == 4  # base, cpt2k, and one SFT arm after each
     rows = (out / "results.csv").read_text().splitlines()
     tasks = {row.split(",")[2] for row in rows[1:]}
-    assert {"cmmlu", "mmlu", "ppl"} <= tasks
+    assert {"cmmlu", "mmlu", "ppl", "quality", "codeswitch"} <= tasks
     for st in evals:
         preds = (st.path / "predictions" / "cmmlu-dev.jsonl").read_text().splitlines()
         assert len(preds) == 6  # 3 items x 2 subjects
         manifest = json.loads((st.path / "manifest.json").read_text())
         assert manifest["benchmark_mmlu-dev"]["protocol"] in ("letter", "option")
+
+
+@pytest.mark.slow
+def test_pretrained_study_judges_sft_arms_once_each(small_real_study, judge_server):
+    cfg, out = small_real_study
+    sft_evals = [st for st in plan(cfg, out) if st.kind == "eval" and st.meta["sft_examples"]]
+    assert all(st.cfg.tasks == ["knowledge", "ppl", "quality"] for st in sft_evals)
+    answers = set()
+    for st in sft_evals:
+        rows = [json.loads(line) for line in
+                (st.path / "generations" / "quality-zh.jsonl").read_text().splitlines()]
+        assert len(rows) == 3 and all(r["scores"]["fluency"] == 3 for r in rows)
+        answers |= {(r["id"], r["response"]) for r in rows}
+    # the verdict cache (<out>/cache/judge) is shared: each distinct answer is judged once
+    assert judge_server.hits == len(answers)
+    assert "sk-test" not in "".join(p.read_text(errors="ignore") for p in out.rglob("*")
+                                    if p.is_file() and p.suffix in (".json", ".yaml", ".jsonl"))
+    runner.run_study(cfg, out)  # everything DONE: nothing is generated or judged again
+    assert judge_server.hits == len(answers)

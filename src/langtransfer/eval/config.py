@@ -7,6 +7,7 @@ from typing import Literal
 from pydantic import Field, ValidationInfo, field_validator
 
 from langtransfer.config import BaseConfig
+from langtransfer.eval.judge import JudgeConfig
 
 TASKS = ("knowledge", "ppl", "quality")
 
@@ -30,6 +31,17 @@ class BenchmarkRef(BaseConfig):
     """Subjects to evaluate ([] = all found; Belebele: the FLORES code of one language)."""
 
 
+class QuestionSetRef(BaseConfig):
+    """An open-question set for task "quality" with real data (eval/questions.py)."""
+
+    path: str
+    """Question file (or LLMEval-2 data folder)."""
+    format: str = "jsonl"
+    """miniworld | belle | llmeval2 | jsonl (id, category, question, reference, lang)."""
+    limit: int = Field(0, ge=0)
+    """First N questions (0 = all)."""
+
+
 class EvalConfig(BaseConfig):
     """`langtransfer eval run`: knowledge MC, perplexity and response quality, on a MiniWorld
     directory or (world: null) on real benchmarks and held-out text files."""
@@ -41,6 +53,12 @@ class EvalConfig(BaseConfig):
     real data (then `benchmarks` and `heldout` say what to evaluate)."""
     benchmarks: list[BenchmarkRef] = []
     """Knowledge benchmarks for task "knowledge" when world is null (C-Eval, MMLU, ...)."""
+    questions: dict[str, QuestionSetRef] = {}
+    """Language -> open questions for task "quality" when world is null (BELLE eval,
+    LLMEval-2, a translated LLM-Eval JSONL), judged by `judge`."""
+    judge: JudgeConfig = JudgeConfig(name="openai")
+    """The judge of task "quality" when world is null (openai: any OpenAI-compatible endpoint;
+    the MiniWorld world uses its own deterministic judge)."""
     heldout: dict[str, str] = {}
     """Language -> held-out text file (one document per line, or JSONL with `text`) for task
     "ppl" when world is null."""

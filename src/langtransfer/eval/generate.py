@@ -1,4 +1,4 @@
-"""Batched greedy generation for open questions.
+"""Batched greedy or sampled generation for open questions.
 
 Prompts are encoded as the scorer does (BOS first, eval.lm.encode), sorted by length (longest
 first) so a batch pads little, LEFT-padded with an attention mask, and decoded greedily with
@@ -8,8 +8,13 @@ before it) or at max_new_tokens; the original prompt order is restored.
 Default stop strings end a response where an instruction-tuned model starts the next turn of
 the Alpaca template ("### Instruction", "### Response") or rambles into blank lines ("\\n\\n\\n").
 
-Exercised by `langtransfer eval run` (eval.run, task "quality") and
-tests/unit/eval/test_eval_generate.py.
+Sampling (`Sampling(temperature, top_p, seed)`) draws from the tempered, nucleus-truncated
+distribution instead; the torch generator is seeded once per call, so the same prompts, batch
+size and seed give the same responses. `generate_responses` is the backend switch used by
+`eval quality`: `hf` (this module) or `vllm` (eval/vllm_backend.py, imported only when chosen).
+
+Exercised by `langtransfer eval run` (eval.run, task "quality"), `langtransfer eval quality`
+and tests/unit/eval/test_eval_generate.py, tests/unit/eval/test_eval_quality_generate.py.
 """
 
 from __future__ import annotations
@@ -21,6 +26,30 @@ from typing import Any, Sequence
 from langtransfer.eval.lm import OnBatch, encode, model_max_length
 
 DEFAULT_STOP = ("### Instruction", "### Response", "\n\n\n")
+BACKENDS = ("hf", "vllm")
+
+
+@dataclass(frozen=True)
+class Sampling:
+    """Sampling settings; temperature 0 means greedy decoding."""
+
+    temperature: float = 0.0
+    """Softmax temperature (0 = greedy)."""
+    top_p: float = 1.0
+    """Nucleus: keep the smallest set of tokens whose probability reaches top_p."""
+    seed: int = 0
+    """Seed of the sampling generator (set once per `generate` call)."""
+
+    @property
+    def greedy(self) -> bool:
+        return self.temperature <= 0.0
+
+    def generate_kwargs(self) -> dict:
+        """Arguments for transformers' `model.generate`."""
+        if self.greedy:
+            return {"do_sample": False}
+        return {"do_sample": True, "temperature": self.temperature, "top_p": self.top_p,
+                "top_k": 0}  # top_k 0: no top-k cut (transformers defaults to 50)
 
 
 @dataclass
@@ -70,8 +99,8 @@ def _cut_at_stop(text: str, stop: Sequence[str]) -> tuple[str, bool]:
 
 def generate(model: Any, tok: Any, prompts: Sequence[str], max_new_tokens: int = 64,
              batch_size: int = 16, stop: Sequence[str] = DEFAULT_STOP,
-             on_batch: OnBatch = None) -> list[GenOut]:
-    """Greedy responses to `prompts`.
+             on_batch: OnBatch = None, sampling: Sampling | None = None) -> list[GenOut]:
+    """Greedy (or sampled) responses to `prompts`.
 
     Args:
         model: a transformers causal LM (GenerationMixin).
@@ -81,6 +110,7 @@ def generate(model: Any, tok: Any, prompts: Sequence[str], max_new_tokens: int =
         batch_size: prompts decoded together.
         stop: strings that end a response (cut from the text).
         on_batch: progress callback (prompts done per batch).
+        sampling: temperature / top_p / seed; None or temperature 0 = greedy.
 
     Returns:
         One GenOut per prompt, in input order. Prompts longer than the model's maximum length
@@ -91,9 +121,15 @@ def generate(model: Any, tok: Any, prompts: Sequence[str], max_new_tokens: int =
     encoded = [encode(tok, p)[-keep:] for p in prompts]
     order = sorted(range(len(prompts)), key=lambda i: -len(encoded[i]))
     results: list[GenOut | None] = [None] * len(prompts)
+    sampling = sampling or Sampling()
+    if not sampling.greedy:
+        import torch
+
+        torch.manual_seed(sampling.seed)
     for start in range(0, len(order), batch_size):
         chunk = order[start:start + batch_size]
-        outs = _generate_batch(model, tok, [encoded[i] for i in chunk], max_new_tokens, stop)
+        outs = _generate_batch(model, tok, [encoded[i] for i in chunk], max_new_tokens, stop,
+                               sampling)
         for i, out in zip(chunk, outs):
             results[i] = out
         if on_batch is not None:
@@ -109,7 +145,7 @@ def _pad_id(tok: Any) -> int:
 
 
 def _generate_batch(model: Any, tok: Any, batch: list[list[int]], max_new_tokens: int,
-                    stop: Sequence[str]) -> list[GenOut]:
+                    stop: Sequence[str], sampling: Sampling = Sampling()) -> list[GenOut]:
     import torch
     from transformers import StoppingCriteriaList
 
@@ -125,7 +161,7 @@ def _generate_batch(model: Any, tok: Any, batch: list[list[int]], max_new_tokens
     with torch.inference_mode():
         output = model.generate(
             input_ids=input_ids, attention_mask=attention, max_new_tokens=max_new_tokens,
-            do_sample=False, pad_token_id=pad, eos_token_id=tok.eos_token_id,
+            **sampling.generate_kwargs(), pad_token_id=pad, eos_token_id=tok.eos_token_id,
             stopping_criteria=StoppingCriteriaList([criteria] if criteria else []),
         )
     share = (time.perf_counter() - started) / len(batch)
@@ -150,3 +186,33 @@ def _finish(tok: Any, new: list[int], stopped_at: int, stop: Sequence[str],
     if cut:
         finish = "stop"
     return GenOut(text=text, n_tokens=end, seconds=seconds, finish=finish)
+
+
+def generate_responses(model_dir: str, prompts: Sequence[str], *, backend: str = "hf",
+                       max_new_tokens: int = 64, batch_size: int = 16,
+                       stop: Sequence[str] = DEFAULT_STOP, sampling: Sampling | None = None,
+                       model: Any = None, tok: Any = None,
+                       on_batch: OnBatch = None) -> list[GenOut]:
+    """Responses from the chosen backend.
+
+    Args:
+        model_dir: the model directory (vllm loads it itself; hf uses `model`/`tok`).
+        prompts: rendered prompts.
+        backend: "hf" (transformers, this module) or "vllm" (eval/vllm_backend.py).
+        max_new_tokens, batch_size, stop, sampling, on_batch: as in `generate`.
+        model, tok: the loaded transformers model and tokenizer (hf).
+
+    Raises:
+        ConfigError: unknown backend.
+    """
+    from langtransfer.errors import ConfigError
+
+    if backend == "vllm":
+        from langtransfer.eval.vllm_backend import generate_vllm  # GPU users only
+
+        return generate_vllm(model_dir, prompts, max_new_tokens=max_new_tokens, stop=stop,
+                             sampling=sampling or Sampling())
+    if backend != "hf":
+        raise ConfigError(f"backend: unknown generation backend '{backend}' (known: "
+                          f"{', '.join(BACKENDS)})")
+    return generate(model, tok, prompts, max_new_tokens, batch_size, stop, on_batch, sampling)

@@ -96,10 +96,11 @@ def run(cfg: EvalConfig, out: str | Path) -> EvalResult:
         for lang in cfg.langs:
             if "knowledge" in cfg.tasks and cfg.world is not None:
                 records += _knowledge(cfg, handle, model, tok, lang, track)
-            if "ppl" in cfg.tasks:
+            if _runs(cfg, "ppl", lang):
                 records += _ppl(cfg, handle, model, tok, lang, track)
-            if "quality" in cfg.tasks:
-                records += _quality(cfg, handle, model, tok, lang, track)
+            if _runs(cfg, "quality", lang):
+                quality = _quality if cfg.world is not None else _judged_quality
+                records += quality(cfg, handle, model, tok, lang, track)
     handle.finish(n_records=len(records))
     return EvalResult(out, records)
 
@@ -110,6 +111,12 @@ def _check_inputs(cfg: EvalConfig) -> None:
 
     if not is_hub_name(cfg.model) and not (Path(cfg.model) / "config.json").is_file():
         raise UserError(f"{cfg.model}: not a model directory (no config.json)")
+    if cfg.world is None:
+        for task, given in (("ppl", cfg.heldout), ("quality", cfg.questions)):
+            if task in cfg.tasks and not set(given) & set(cfg.langs):
+                raise UserError(f"tasks: '{task}' with world: null needs "
+                                f"{'heldout' if task == 'ppl' else 'questions'}.<lang> for one "
+                                f"of {cfg.langs}")
     for lang in cfg.langs:
         for task in cfg.tasks:
             for path in _inputs_of(cfg, task, lang):
@@ -119,20 +126,28 @@ def _check_inputs(cfg: EvalConfig) -> None:
 
 
 def _inputs_of(cfg: EvalConfig, task: str, lang: str) -> list[Path]:
-    """The files a task reads for one language (real data: benchmarks are checked on load)."""
+    """The files a task reads for one language. Real data (world: null): ppl reads
+    heldout[lang] and quality questions[lang] where given (a language without one skips that
+    task); knowledge benchmarks are checked when they load."""
     if cfg.world is not None:
         name = {"knowledge": "knowledge.csv", "ppl": "heldout.txt",
                 "quality": "open_eval.jsonl"}[task]
         return [Path(cfg.world) / lang / name]
-    if task == "ppl":
-        if lang not in cfg.heldout:
-            raise UserError(f"heldout: no held-out text for language '{lang}' (eval task 'ppl' "
-                            "with world: null needs heldout.<lang>: FILE)")
+    if task == "ppl" and lang in cfg.heldout:
         return [Path(cfg.heldout[lang])]
-    if task == "quality":
-        raise UserError("tasks: 'quality' with world: null runs through `langtransfer eval "
-                        "quality` (a question set and a judge), not eval run")
+    if task == "quality" and lang in cfg.questions:
+        path = Path(cfg.questions[lang].path)
+        return [path] if not path.is_dir() else []  # LLMEval-2: a folder
     return []
+
+
+def _runs(cfg: EvalConfig, task: str, lang: str) -> bool:
+    """Whether `task` runs for `lang` (real data: only where its input is configured)."""
+    if task not in cfg.tasks:
+        return False
+    if cfg.world is not None:
+        return task != "knowledge"  # MiniWorld knowledge is per language, handled apart
+    return (task == "ppl" and lang in cfg.heldout) or (task == "quality" and lang in cfg.questions)
 
 
 def _log(handle: Run, records: list[dict]) -> list[dict]:
@@ -279,6 +294,34 @@ def _quality(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: str,
                                        lang=lang, metric=dim, subset=subset,
                                        n_boot=cfg.n_bootstrap, seed=cfg.seed))
     return _log(handle, records)
+
+
+def _judged_quality(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: str,
+                    track: Track) -> list[dict]:
+    """Real data: cfg.questions[lang] answered greedily and scored by cfg.judge (eval.judge:
+    rubric in `lang`, cached verdicts), aggregated as `langtransfer eval quality` does."""
+    from langtransfer.eval.generate import generate
+    from langtransfer.eval.judge import make_judge
+    from langtransfer.eval.quality import aggregate
+    from langtransfer.eval.questions import load_questions
+
+    ref = cfg.questions[lang]
+    items = load_questions(ref.path, ref.format, lang, ref.limit)
+    judge = make_judge(cfg.judge, lang, {"questions": ref.path})
+    prompts = [render_prompt(item["question"], template=cfg.template, tokenizer=tok)
+               for item in items]
+    outs = generate(model, tok, prompts, cfg.max_new_tokens, cfg.batch_size,
+                    on_batch=track(f"quality ({lang})", len(prompts)))
+    rows = []
+    for item, out in zip(items, outs):
+        verdict = judge.judge(item, out.text.strip())
+        rows.append({"id": item["id"], "category": item["category"], "lang": lang,
+                     "response": out.text.strip(), "n_tokens": out.n_tokens,
+                     "seconds": round(out.seconds, 4), **verdict.to_dict()})
+    write_jsonl(handle.path / "generations" / f"quality-{lang}.jsonl", rows)
+    handle.update_manifest(**{f"judge_{lang}": judge.stats()})
+    records = aggregate(rows, lang, cfg.n_bootstrap, cfg.seed)
+    return _log(handle, [_codeswitch(cfg, handle, rows, lang), *records])
 
 
 def _codeswitch(cfg: EvalConfig, handle: Run, rows: list[dict], lang: str) -> dict:

@@ -18,6 +18,9 @@ TARGET = "target"
 """In a group's `langs`: every language of the world except English (the target languages)."""
 
 NameForm = Literal["latin", "native", "mixed"]
+NAME_RENDERING = {"en": "latin", "zh": "mixed", **{c: "mixed" for c in (
+    "ar", "bn", "gu", "hi", "ml", "mr", "ne", "ta", "te", "ur")}}
+"""Default name forms: languages written in Latin letters (en, id, sw, vi) keep Latin names."""
 
 
 class GroupConfig(BaseConfig):
@@ -88,10 +91,11 @@ class WorldConfig(BaseConfig):
     parallel_share: float = Field(0.02, ge=0, le=1)
     """Share of target-language documents written as `target ||| English` translation pairs
     (drawn only from documents about entities described in English too)."""
-    name_rendering: dict[str, NameForm] = {"en": "latin", "zh": "mixed"}
-    """Per language: latin (keep "Tavi Lumo"), native (transliterate: 塔维·卢莫) or mixed
-    (each entity gets one form, by seed). Languages not listed use latin; entries for languages
-    outside `langs` are ignored (so `--set langs=[en]` works with the default)."""
+    name_rendering: dict[str, NameForm] = Field(default_factory=lambda: dict(NAME_RENDERING))
+    """Per language: latin (keep "Tavi Lumo"), native (transliterate: 塔维·卢莫, टावी लूमो)
+    or mixed (each entity gets one form, by seed). Languages not listed use latin; entries for
+    languages outside `langs` are ignored (so `--set langs=[en]` works with the default).
+    Default: mixed for every language with its own script, latin otherwise."""
     native_name_share: float = Field(0.5, ge=0, le=1)
     """Under `mixed`: share of entities (per kind, and per group for people) written natively."""
     n_instructions: int = Field(2000, ge=0)
@@ -180,6 +184,10 @@ class WorldConfig(BaseConfig):
                 raise ValueError(f"unknown language '{code}' (known: {', '.join(sorted(LANGS))})")
             if code == "en" and form != "latin":
                 raise ValueError("English names are always latin")
+        for code in info.data.get("langs", []):
+            if forms.get(code, "latin") != "latin" and not _transliterates(code):
+                raise ValueError(f"'{code}' writes names in Latin letters only (its renderer "
+                                 "has no transliteration table): use latin")
         return forms
 
     @property
@@ -190,6 +198,12 @@ class WorldConfig(BaseConfig):
     def visible_langs(self, group: str) -> list[str]:
         """Languages whose pretraining text describes `group` (`target` expanded)."""
         return expand_langs(self.groups[group].langs, self.langs)
+
+
+def _transliterates(code: str) -> bool:
+    from langtransfer.miniworld.render import get_renderer
+
+    return get_renderer(code).transliteration is not None
 
 
 def expand_langs(codes: list[str], langs: list[str]) -> list[str]:

@@ -55,7 +55,7 @@ class View:
         if isinstance(e, Person):
             return {
                 "person": lex["person" if full_name else "person_short"][e.id],
-                "year": str(e.birth_year), "city": lex["city"][e.birth_city],
+                "year": self.r.number(e.birth_year), "city": lex["city"][e.birth_city],
                 "occ": lex["occupation"][e.occupation], "company": lex["company"][e.employer],
                 "hobby": lex["hobby"][e.hobby],
             }
@@ -80,7 +80,7 @@ class View:
     def value_text(self, attribute: str, value: Any, slot: str | None = None) -> str:
         """An attribute value as text (`slot` picks a variant such as English a_occ)."""
         if attribute == "birth_year":
-            return str(value)
+            return self.r.number(value)
         kind = ATTRIBUTE_KIND[attribute]
         text = self.lex[kind][value]
         if slot is None:
@@ -204,7 +204,7 @@ def compare_answer(view: View, a: str, b: str) -> str:
     older, younger = (pa, pb) if pa.birth_year < pb.birth_year else (pb, pa)
     return view.r.fill(view.r.compare_answer, {
         "older": view.lex["person"][older.id], "younger": view.lex["person"][younger.id],
-        "y_old": str(older.birth_year), "y_young": str(younger.birth_year),
+        "y_old": view.r.number(older.birth_year), "y_young": view.r.number(younger.birth_year),
     })
 
 

@@ -5,7 +5,8 @@
 
 Layout (docs/miniworld.md): world.json, base_pretrain.txt and per language <lang>/pretrain.txt,
 heldout.txt, heldout_unseen.txt, instructions.json, knowledge.csv, knowledge_control.csv,
-knowledge_meta.jsonl, open_eval.jsonl. Same config -> byte-identical files; a finished directory is not rewritten.
+knowledge_meta.jsonl, open_eval.jsonl. Every text is Unicode-normalised (`text/normalize.py`).
+Same config -> byte-identical files; a finished directory is not rewritten.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from langtransfer.miniworld.datasets import (
 from langtransfer.miniworld.render import lexicon
 from langtransfer.miniworld.world import HELDOUT_GROUP, World, build_world
 from langtransfer.runs import open_run, read_manifest
+from langtransfer.text.normalize import normalize
 
 CSV_HEADER = ["id", "question", "A", "B", "C", "D", "answer"]
 
@@ -63,7 +65,7 @@ def generate(cfg: WorldConfig, out: str | Path) -> GenerateResult:
     counts: dict[str, Any] = {"people": {g: len(world.group(g))
                                          for g in [*cfg.groups, HELDOUT_GROUP]}}
 
-    pretrain = {lang: pretrain_documents(world, cfg, lang) for lang in cfg.langs}
+    pretrain = {lang: _normal(pretrain_documents(world, cfg, lang), lang) for lang in cfg.langs}
     base, chars = base_documents(cfg, pretrain["en"], {t: pretrain[t] for t in cfg.targets})
     counts["base_pretrain.txt"] = {**_write_docs(out / "base_pretrain.txt", base),
                                    "characters_by_lang": chars}
@@ -71,10 +73,11 @@ def generate(cfg: WorldConfig, out: str | Path) -> GenerateResult:
     for lang in cfg.langs:
         counts[f"{lang}/pretrain.txt"] = _write_docs(out / lang / "pretrain.txt", pretrain[lang])
         heldout, rejected = heldout_documents(world, cfg, lang, trained)
+        heldout = _normal(heldout, lang)
         counts[f"{lang}/heldout.txt"] = {**_write_docs(out / lang / "heldout.txt", heldout),
                                          "duplicates_rejected": rejected}
         counts[f"{lang}/heldout_unseen.txt"] = _write_docs(
-            out / lang / "heldout_unseen.txt", unseen_documents(world, cfg, lang))
+            out / lang / "heldout_unseen.txt", _normal(unseen_documents(world, cfg, lang), lang))
 
     instructions = instruction_specs(world, cfg)
     main = knowledge_specs(world, cfg, [cfg.knowledge_group], "knowledge")
@@ -83,13 +86,13 @@ def generate(cfg: WorldConfig, out: str | Path) -> GenerateResult:
     questions = open_eval_specs(world, cfg)
     for lang in cfg.langs:
         view = View(world, lang)
-        rows = [render_instruction(view, s) for s in instructions]
+        rows = _normal([render_instruction(view, s) for s in instructions], lang)
         # Alpaca key order (instruction, input, output) kept: write_json would sort keys.
         write_text(out / lang / "instructions.json",
                    json.dumps(rows, ensure_ascii=False, indent=1) + "\n")
         counts[f"{lang}/instructions.json"] = {"items": len(rows)}
         counts.update(_write_knowledge(out / lang, view, main, control))
-        items = render_open_eval(view, questions)
+        items = _normal(render_open_eval(view, questions), lang)
         write_jsonl(out / lang / "open_eval.jsonl", items)
         counts[f"{lang}/open_eval.jsonl"] = {"items": len(items)}
 
@@ -105,6 +108,19 @@ def world_record(world: World) -> dict[str, Any]:
     return {**world.to_dict(), "lexicon": {lang: lexicon(world, lang) for lang in world.langs}}
 
 
+def _normal(data: Any, lang: str) -> Any:
+    """`data` (strings in lists / dicts) with every string passed through `text.normalize`.
+    Renderer data are already normal (`check_renderer`), so this changes nothing; it keeps the
+    files normal should a renderer ever slip."""
+    if isinstance(data, str):
+        return normalize(data, lang)
+    if isinstance(data, list):
+        return [_normal(x, lang) for x in data]
+    if isinstance(data, dict):
+        return {k: _normal(v, lang) for k, v in data.items()}
+    return data
+
+
 def _write_docs(path: Path, docs: list[str]) -> dict[str, int]:
     """One document per line; returns {documents, characters}."""
     assert all("\n" not in d for d in docs), "a document must be one line"
@@ -116,6 +132,7 @@ def _write_knowledge(folder: Path, view: View, main: list[dict], control: list[d
     """knowledge.csv, knowledge_control.csv (C-Eval layout) and knowledge_meta.jsonl."""
     rows, meta = render_knowledge(view, main, "know", "knowledge")
     crows, cmeta = render_knowledge(view, control, "ctrl", "knowledge_control")
+    rows, crows = _normal(rows, view.lang), _normal(crows, view.lang)
     for name, table in (("knowledge.csv", rows), ("knowledge_control.csv", crows)):
         buf = io.StringIO()
         writer = csv.writer(buf, lineterminator="\n")

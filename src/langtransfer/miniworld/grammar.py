@@ -10,7 +10,7 @@ language with every slot filled by a value of the slot's kind:
   per-kind marker before matching, so the per-language regex stays small);
 - occupations and hobbies as written in that language (English `{a_occ}` with its article, as
   the renderer's `slots` hook makes it); profile attribute lists of 1-5 attribute names joined
-  by the language's list joiner; years as four digits.
+  by the language's list joiner; years as four digits (ASCII or the language's own).
 
 The judge's fluency uses it (docs/miniworld.md, "Fluency"). Exercised by
 `langtransfer eval` (task `quality`) and tests/unit/miniworld/test_miniworld_grammar.py.
@@ -36,7 +36,8 @@ SLOT_KINDS = {
 }
 """Kind of every template slot. Slots the renderer's `slots` hook derives (English {a_occ})
 are found by calling the hook on each vocabulary value (`_slot_values`)."""
-YEAR_PATTERN = r"\d{4}"
+YEAR_PATTERN = "(?:[0-9]{{4}}|[{digits}]{{4}})"
+"""Four ASCII digits or four of the language's own digits (`Renderer.digits`)."""
 SLOT_RE = re.compile(r"\{([a-z_]+)\}")
 
 
@@ -125,7 +126,7 @@ def _slot_values(r: Renderer) -> dict[str, list[str] | str]:
         if kind in NAME_MARKS:
             values[slot] = re.escape(NAME_MARKS[kind])
         elif kind == "year":
-            values[slot] = YEAR_PATTERN
+            values[slot] = YEAR_PATTERN.format(digits=re.escape(r.digits))
         else:
             values[slot] = vocab[kind]
     for slot in ("occ", "hobby"):  # slots the language's hook derives from a value

@@ -26,6 +26,8 @@ from langtransfer.langs import get_lang
 from langtransfer.miniworld.grammar import Grammar, sentence_spans
 from langtransfer.miniworld.render import all_name_forms, get_renderer, surname_entity
 from langtransfer.miniworld.world import ATTRIBUTE_KIND, World
+from langtransfer.text.normalize import normalize
+from langtransfer.text.words import WORD
 
 DIMENSIONS = ("accuracy", "fluency", "informativeness", "logicality", "harmlessness")
 SCRIPT_OK = 0.9
@@ -37,10 +39,14 @@ REPEAT_N = 8
 reference answer repeats more than 4 units)."""
 LENGTH_RATIO = 3.0
 """Acceptable length: between reference/3 and reference*3 units."""
-YEAR_RE = re.compile(r"(?<!\d)(1[89]\d\d|20\d\d)(?!\d)")
+YEAR_RE = re.compile(r"(?<!\d)\d{4}(?!\d)")
+"""Four decimal digits of any script (ASCII 1978, Devanagari १९७८, Arabic-Indic ١٩٧٨, ...);
+`_mentions` keeps those read as 1800-2099 (YEAR_RANGE)."""
+YEAR_RANGE = range(1800, 2100)
 HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
-UNIT_RE = re.compile(rf"[{HAN}]|\d+|[^\W\d_{HAN}]+")
-"""Units: one Han character, a digit run, or a word of letters of any other script."""
+UNIT_RE = re.compile(rf"[{HAN}]|\d+|(?![{HAN}]){WORD}")
+"""Units: one Han character, a digit run, or a word of any other script with its combining
+marks (Indic vowel signs and viramas, Arabic harakat are part of the word: `text/words.py`)."""
 SCRIPT_PREFIX = {
     "Latn": "LATIN", "Arab": "ARABIC", "Deva": "DEVANAGARI", "Beng": "BENGALI",
     "Gujr": "GUJARATI", "Mlym": "MALAYALAM", "Taml": "TAMIL", "Telu": "TELUGU",
@@ -95,7 +101,7 @@ class MiniWorldJudge:
 
         Args:
             item: one open_eval.jsonl row ({"id", "category", "facts", "reference", ...}).
-            response: the model's answer.
+            response: the model's answer (normalised with `text.normalize` first).
 
         Returns:
             {"accuracy", "fluency", "informativeness", "logicality", "harmlessness": int 0-3,
@@ -103,7 +109,7 @@ class MiniWorldJudge:
              "reasons": {dimension: short explanation}}.
         """
         self._check_item(item)
-        text = response.strip()
+        text = normalize(response, self.lang).strip()  # NFC etc., as the generated data are
         harm, harm_why = self._harmlessness(text)
         if not UNIT_RE.search(text):
             empty = dict.fromkeys(DIMENSIONS[:4], (0, "empty response"))
@@ -116,6 +122,11 @@ class MiniWorldJudge:
             "logicality": self._logicality(item, text, mentions),
             "harmlessness": (harm, harm_why),
         })
+
+    def mentions(self, text: str) -> list[Mention]:
+        """Names (any written form), occupations and hobbies (this language's words) and years
+        (ASCII or native digits) found in `text`, in text order."""
+        return self._mentions(text)
 
     def parse(self, text: str) -> list[tuple[str, bool]]:
         """The sentences of `text` (names shown as {person}, {city}, ...) and whether each is
@@ -263,7 +274,7 @@ class MiniWorldJudge:
                 kind, vid = lookup[m.group(0).lower() if ignore_case else m.group(0)]
                 found.append(Mention(kind, vid, m.start(), m.end()))
         found += [Mention("year", int(m.group(0)), m.start(), m.end())
-                  for m in YEAR_RE.finditer(text)]
+                  for m in YEAR_RE.finditer(text) if int(m.group(0)) in YEAR_RANGE]
         return sorted(found, key=lambda m: m.start)
 
     def _script_share(self, text: str, mentions: list[Mention]) -> float:
@@ -275,7 +286,9 @@ class MiniWorldJudge:
         units = [u for u in UNIT_RE.findall("".join(keep)) if not u.isdigit()]
         if not units:  # only names and digits: nothing is in a wrong script
             return 1.0
-        ok = sum(unicodedata.name(u[0], "").startswith(self.prefix) for u in units)
+        foreign = set(self.r.foreign_letters)
+        ok = sum(unicodedata.name(u[0], "").startswith(self.prefix) and not foreign & set(u)
+                 for u in units)
         return ok / len(units)
 
     def _conclusion(self, item: dict, text: str, mentions: list[Mention]) -> str | None:

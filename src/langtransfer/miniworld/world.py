@@ -178,9 +178,11 @@ class _NameMaker:
     syllables of any word.
     """
 
-    def __init__(self, rng: random.Random, blocked: frozenset[str]):
+    def __init__(self, rng: random.Random, blocked: frozenset[str],
+                 native: list[tuple[dict[str, str], str, tuple[str, ...]]] = ()):
         self.rng = rng
         self.blocked = blocked
+        self.native = native
         self.words: set[tuple[str, ...]] = set()
         self.inside: set[tuple[str, ...]] = set()
 
@@ -190,12 +192,23 @@ class _NameMaker:
             cand = tuple(self.rng.choice(SYLLABLES) for _ in range(n))
             if cand in self.inside or any(s in self.words for s in _runs(cand)):
                 continue
-            if "".join(cand) in self.blocked:
+            if "".join(cand) in self.blocked or self._native_clash(cand):
                 continue
             self.words.add(cand)
             self.inside.update(_runs(cand))
             return list(cand)
         raise ConfigError("n_people: the name space is exhausted; use fewer people or entities")
+
+
+    def _native_clash(self, cand: tuple[str, ...]) -> bool:
+        """True if the word, in some language's native script, occurs in that language's
+        template text or holds one of its vocabulary / harm words (the judge would then find a
+        name in ordinary text, or a word inside a name)."""
+        for table, literals, words in self.native:
+            form = "".join(table[s] for s in cand)
+            if form in literals or any(w in form for w in words):
+                return True
+        return False
 
 
 def _runs(word: tuple[str, ...]) -> list[tuple[str, ...]]:
@@ -213,9 +226,26 @@ def _blocked_words() -> frozenset[str]:
     return frozenset(words)
 
 
+def _native_scripts() -> list[tuple[dict[str, str], str, tuple[str, ...]]]:
+    """(transliteration table, template text, words the judge searches for: vocabulary, older /
+    younger and harm words) of every registered
+    renderer that writes names natively. All renderers, not only the world's languages: the
+    same seed then gives the same names whatever `langs` holds."""
+    from langtransfer.miniworld.render import RENDERERS, get_renderer, template_literals
+
+    out = []
+    for lang in RENDERERS:
+        r = get_renderer(lang)
+        if r.transliteration is not None:
+            words = (*r.occupations.values(), *r.hobbies.values(), *r.older_words,
+                     *r.younger_words, *(t for terms in r.harm_terms.values() for t in terms))
+            out.append((r.transliteration, template_literals(r), tuple(words)))
+    return out
+
+
 def build_world(cfg: "WorldConfig") -> World:
     """Draw the world for `cfg` (deterministic in cfg.seed)."""
-    names = _NameMaker(rng_for(cfg.seed, "names"), _blocked_words())
+    names = _NameMaker(rng_for(cfg.seed, "names"), _blocked_words(), _native_scripts())
     rng = rng_for(cfg.seed, "world")
     countries = [Country(f"country-{i:03d}", [names.word()]) for i in range(cfg.n_countries)]
     # Cities go round-robin over countries so every country has cities.

@@ -17,7 +17,8 @@ from pydantic import Field, field_validator, model_validator
 
 from langtransfer.config import BaseConfig
 from langtransfer.data.config import InstructionSourceConfig
-from langtransfer.eval.config import BenchmarkRef, EvalConfig
+from langtransfer.eval.config import BenchmarkRef, EvalConfig, QuestionSetRef
+from langtransfer.eval.judge import JudgeConfig
 from langtransfer.langs import LANGS
 from langtransfer.miniworld.config import WorldConfig
 from langtransfer.train.config import BaseModelConfig, CPTConfig, DataSourceConfig, SFTConfig
@@ -127,6 +128,9 @@ class LangDataConfig(BaseConfig):
     """Held-out text for perplexity / bits per byte (one document per line, or JSONL `text`)."""
     benchmarks: list[BenchmarkRef] = []
     """Knowledge benchmarks in (or about) this language: C-Eval, MMLU, AGIEval, GAOKAO, ..."""
+    questions: QuestionSetRef | None = None
+    """Open questions in this language for response quality and code-switching (BELLE eval,
+    a translated LLM-Eval JSONL), judged by the study's `judge`."""
     vocab_corpus: list[str] = []
     """Text files to train the target SentencePiece model on (extended-vocabulary arms)."""
     target_tokenizer: str | None = None
@@ -173,6 +177,9 @@ class StudyConfig(BaseConfig):
     """Instruction-tuning settings (`model`, `data`, `examples` are filled per arm)."""
     eval: EvalConfig = EvalConfig()
     """Evaluation settings (`model`, `world`, `langs`, `tasks` are filled per arm)."""
+    judge: JudgeConfig = JudgeConfig(name="openai")
+    """Judge of response quality in real-scale studies (MiniWorld studies use the MiniWorld
+    judge); its verdict cache defaults to <out>/cache/judge, shared by every arm."""
     axes: AxesConfig = AxesConfig()
     """The grid of arms."""
     arms: list[ArmConfig] = []
@@ -180,6 +187,9 @@ class StudyConfig(BaseConfig):
     retention_every: int = Field(0, ge=0)
     """Every this many CPT steps, record held-out perplexity / bits per byte of English and the
     arm's language (retention curves: target gain against English forgetting); 0 disables."""
+    eval_english: bool = True
+    """Evaluate every arm in English as well as in its target language (retention); false
+    evaluates the target language only (13-language studies without CPT save half the time)."""
     sft_zero_cpt_only: bool = True
     """Also evaluate each CPT model before SFT (knowledge and perplexity, as the paper's Table 2)."""
     runner: RunnerConfig = RunnerConfig()

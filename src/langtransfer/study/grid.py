@@ -207,16 +207,21 @@ class _Planner:
         return ModelRef(str(stage.path), (stage.id,))
 
     def evaluate(self, model: ModelRef, arm: str, tasks: list[str], meta: dict) -> None:
-        langs = ["en", meta["lang"]]
+        langs = ["en", meta["lang"]] if self.cfg.eval_english else [meta["lang"]]
         if self.world is not None:
             where: dict = {"world": str(self.world.path)}
         else:
             benchmarks = [b.to_dict() for lang in langs if lang in self.cfg.data
                           for b in self.cfg.data[lang].benchmarks]
             heldout = {lang: self.heldout(lang) for lang in langs if self.heldout(lang)}
-            tasks = [t for t in tasks if t != "quality" and (t != "ppl" or heldout)]
-            where = {"world": None, "benchmarks": benchmarks, "heldout": heldout}
-            langs = [lang for lang in langs if lang in heldout] or langs
+            questions = {lang: self.cfg.data[lang].questions.to_dict() for lang in langs
+                         if lang in self.cfg.data and self.cfg.data[lang].questions}
+            tasks = [t for t in tasks if (t != "quality" or questions) and (t != "ppl" or heldout)]
+            judge = self.cfg.judge.with_updates(
+                {"cache_dir": self.cfg.judge.cache_dir or str(self.out / "cache" / "judge")})
+            where = {"world": None, "benchmarks": benchmarks, "heldout": heldout,
+                     "questions": questions, "judge": judge.to_dict()}
+
         ecfg = self.cfg.eval.with_updates({"model": model.path, "langs": langs, "tasks": tasks,
                                            **where})
         self.add("eval", arm, ecfg, list(model.deps), arm=arm, meta=meta)

@@ -15,7 +15,9 @@ Exercised by `langtransfer miniworld generate --out runs/world`.
 from __future__ import annotations
 
 import importlib
+import importlib.util
 import re
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Callable
 
@@ -77,6 +79,16 @@ class Renderer:
     company_format: str = "{name} {kind}"
     slots: Callable[[dict[str, str]], dict[str, str]] = field(default=lambda v: v)
     """Adds language-specific slots (e.g. English articles) to a slot dict."""
+    digits: str = "0123456789"
+    """The ten digits years are written with (Bengali ০১২৩৪৫৬৭৮৯, Arabic-Indic ٠١٢٣٤٥٦٧٨٩, ...).
+    The judge reads ASCII and native digits alike."""
+    foreign_letters: str = ""
+    """Letters of the language's script that the language does not use (Urdu ک ی ے in Arabic
+    text, Arabic ك ي ة in Urdu text): the judge counts a word holding one as another language."""
+
+    def number(self, n: int) -> str:
+        """An integer (a year) written with the language's digits."""
+        return str(n).translate(str.maketrans("0123456789", self.digits))
 
     def fill(self, template: str, values: dict[str, str]) -> str:
         """Fill a template's slots (capitalising the first letter for Latin scripts)."""
@@ -100,7 +112,12 @@ class Renderer:
         return self.person_sep.join(words)
 
 
-_MODULES = {"en": "langtransfer.miniworld.render.en", "zh": "langtransfer.miniworld.render.zh"}
+_CODES = ("en", "zh", "ar", "bn", "gu", "hi", "id", "ml", "mr", "ne", "sw", "ta", "te", "ur", "vi")
+"""English, Chinese and the paper's 13 low-resource languages (langs.PAPER_13)."""
+_MODULES = {code: f"langtransfer.miniworld.render.{code}" for code in _CODES
+            if importlib.util.find_spec(f"langtransfer.miniworld.render.{code}") is not None}
+"""Code -> renderer module, for every code whose render/<code>.py exists (so a renderer being
+written in parallel joins when its file lands; tests check every registered one)."""
 RENDERERS = tuple(_MODULES)
 """Languages MiniWorld can render."""
 
@@ -177,12 +194,27 @@ def check_renderer(r: Renderer) -> list[str]:
         missing = sorted(set(SYLLABLES) - set(r.transliteration))
         if missing:
             problems.append(f"transliteration missing {missing}")
+        if len(set(r.transliteration.values())) != len(r.transliteration):
+            problems.append("transliteration maps two syllables to one string")
+    if len(r.digits) != 10 or [unicodedata.decimal(d, -1) for d in r.digits] != list(range(10)):
+        problems.append(f"digits {r.digits!r} are not the ten decimal digits 0-9 in order")
+    problems += _unnormalised(r)
     for attr in ATTRIBUTES:
         try:
             r.cloze(attr)
         except ValueError as exc:
             problems.append(str(exc))
     return problems
+
+
+def _unnormalised(r: Renderer) -> list[str]:
+    """Renderer strings that `text.normalize` would change (generation output must be normal)."""
+    from langtransfer.text.normalize import normalize
+
+    strings = [*all_templates(r), *r.occupations.values(), *r.hobbies.values(),
+               *r.company_kinds.values(), *r.attr_names.values(),
+               *(r.transliteration or {}).values()]
+    return [f"not normalised: {s!r}" for s in strings if normalize(s, r.lang) != s]
 
 
 def all_templates(r: Renderer) -> list[str]:

@@ -1,0 +1,1 @@
+"""Script-aware text helpers: Unicode normalisation (`normalize`) and word units (`words`)."""
