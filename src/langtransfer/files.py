@@ -85,6 +85,27 @@ def read_jsonl(path: str | Path, *, strict: bool = True) -> list[dict]:
     return rows
 
 
+def read_jsonl_objects(path: str | Path, text: str | None = None) -> list[tuple[int, dict]]:
+    """(line number, object) of every non-empty JSON Lines line; a line that is not a JSON
+    object raises DataError naming file and line (for user data files)."""
+    from langtransfer.errors import DataError
+
+    if text is None:
+        text = Path(path).read_text(encoding="utf-8")
+    out = []
+    for line, raw in enumerate(text.splitlines(), 1):
+        if not raw.strip():
+            continue
+        try:
+            row = json.loads(raw)
+        except json.JSONDecodeError as exc:
+            raise DataError(f"{path}:{line}: not valid JSON ({exc.msg})") from None
+        if not isinstance(row, dict):
+            raise DataError(f"{path}:{line}: expected a JSON object")
+        out.append((line, row))
+    return out
+
+
 def sha256_file(path: str | Path, chunk: int = 1 << 20) -> str:
     """Hex sha256 of a file's bytes."""
     h = hashlib.sha256()

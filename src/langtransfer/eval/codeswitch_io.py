@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Sequence
 
 from langtransfer.errors import DataError
+from langtransfer.files import read_jsonl_objects
 from langtransfer.eval.codeswitch import MAX_EVIDENCE, SWITCH_PENALTY, tag_words
 from langtransfer.eval.scripts import tokenize
 
@@ -137,14 +138,8 @@ def read_responses(path: str | Path) -> list[dict]:
 
 def _jsonl_rows(path: Path, text: str) -> list[dict]:
     rows = []
-    for lineno, line in enumerate(text.splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{lineno}: not JSON ({exc.msg})") from None
-        if not isinstance(row, dict) or not isinstance(row.get("response"), str):
+    for lineno, row in read_jsonl_objects(path, text):
+        if not isinstance(row.get("response"), str):
             raise DataError(f"{path}:{lineno}: expected an object with a string 'response'")
         rows.append({"id": str(row.get("id", f"{path.stem}:{lineno}")), "response": row["response"],
                      "model": str(row.get("model", row.get("llm_name", "")))})

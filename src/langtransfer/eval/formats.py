@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from langtransfer.errors import DataError, UserError
+from langtransfer.files import read_jsonl_objects
 from langtransfer.eval.mc import MCItem, attach_meta, load_mc_csv
 from langtransfer.langs import LANGS
 
@@ -303,18 +304,7 @@ def _csv_rows(path: Path) -> list[tuple[int, int, list[str]]]:
 
 def _jsonl_rows(path: Path) -> list[tuple[int, dict]]:
     """(line number, object) of every non-empty line; bad JSON names file and line."""
-    out = []
-    for line, text in enumerate(path.read_text(encoding="utf-8").splitlines(), 1):
-        if not text.strip():
-            continue
-        try:
-            row = json.loads(text)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{path}:{line}: not valid JSON ({exc.msg})") from None
-        if not isinstance(row, dict):
-            raise DataError(f"{path}:{line}: expected a JSON object")
-        out.append((line, row))
-    return out
+    return read_jsonl_objects(path)
 
 
 def _item(path: Any, n: int, item_id: str, question: str, options: list[str],
