@@ -148,7 +148,7 @@ def study_status(out: Annotated[Path, typer.Argument(help="Study output director
 
     from rich.console import Console
 
-    from langtransfer.study.runner import print_status, study_status
+    from langtransfer.study.status import print_status, study_status
 
     status = study_status(out)
     if json_:
@@ -160,8 +160,8 @@ def study_status(out: Annotated[Path, typer.Argument(help="Study output director
 @study_app.command("report")
 def study_report(out: Annotated[Path, typer.Argument(help="Study output directory.")]) -> None:
     """Rebuild results.csv and report.md from the study's run directories."""
+    from langtransfer.study.layout import load_study_config
     from langtransfer.study.report import write_report
-    from langtransfer.study.runner import load_study_config
 
     write_report(load_study_config(out), out)
     typer.echo(f"report written to {out / 'report.md'}")
