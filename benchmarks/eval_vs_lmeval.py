@@ -1,7 +1,8 @@
 """Parity and speed against lm-evaluation-harness: the option protocol on MMLU and CMMLU.
 
     pip install -e ".[lmeval]"          # lm-eval 0.4.13 was measured; needs no network
-    PYTHONPATH=src python benchmarks/eval_vs_lmeval.py                     # ~20 min on 2 cores
+    PYTHONPATH=src python benchmarks/eval_vs_lmeval.py                     # all items: long
+    PYTHONPATH=src python benchmarks/eval_vs_lmeval.py --limit 3 --threads 1  # recorded: 22 min
     PYTHONPATH=src python benchmarks/eval_vs_lmeval.py --models stories --limit 3 --rounds 1
     PYTHONPATH=src python benchmarks/eval_vs_lmeval.py --strategies        # engine variants only
 
@@ -389,7 +390,7 @@ def kv_cache_loglikelihood(model: Any, pairs: list, batch_size: int,
     masked to its own context. Same batches as the packed path."""
     import torch
 
-    from langtransfer.eval.lm import _fit_context, _packed_batches
+    from langtransfer.eval.packing import _fit_context, _packed_batches
 
     contexts = [_fit_context(ctx, cont, max_length) for ctx, cont in pairs]
     conts = [cont for _, cont in pairs]

@@ -147,6 +147,9 @@ class RunnerConfig(BaseConfig):
     """local = processes on this machine; submitit = Slurm jobs (or submitit's local executor)."""
     threads_per_worker: int | None = Field(None, ge=1)
     """torch threads of each stage (None: cores / workers)."""
+    threads_by_kind: dict[Literal["world", "base", "vocab", "cpt", "sft", "eval"], int] = {}
+    """Threads for one stage kind, overriding threads_per_worker (e.g. {base: 2}: the base
+    model trains alone, before any other stage can start, so it may use every core)."""
     submitit: dict = {}
     """Extra submitit parameters (partition, gpus_per_node, timeout_min, ...; executor: submitit)."""
     submitit_folder: str | None = None

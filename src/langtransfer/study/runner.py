@@ -94,14 +94,17 @@ def resolve_runner(rc: RunnerConfig, cores: int | None = None) -> RunnerSettings
 
 
 def with_threads(cfg: StudyConfig, threads: int) -> StudyConfig:
-    """The study with every stage section that has a `threads` field set to `threads`.
+    """The study with every stage section that has a `threads` field set to `threads`, or to
+    runner.threads_by_kind[kind] for the kinds it names.
 
     Threads are part of a stage's config (and hash): float reductions may split differently
     with another thread count. Pin runner.threads_per_worker to keep stage ids the same across
     machines and worker counts.
     """
-    updates = {f"{name}.threads": threads
-               for name in ("world", "base", "vocab_extension", "cpt", "sft", "eval")
+    section_kind = {"world": "world", "base": "base", "vocab_extension": "vocab", "cpt": "cpt",
+                    "sft": "sft", "eval": "eval"}
+    updates = {f"{name}.threads": cfg.runner.threads_by_kind.get(kind, threads)
+               for name, kind in section_kind.items()
                if "threads" in type(getattr(cfg, name)).model_fields}
     return cfg.with_updates(updates)
 

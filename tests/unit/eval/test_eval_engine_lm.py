@@ -10,7 +10,7 @@ import re
 import pytest
 import torch
 
-from langtransfer.eval import lm
+from langtransfer.eval import lm, packing
 from langtransfer.eval.lm import (
     encode_pair, encode_pairs, loglikelihood, loglikelihood_tokens, rolling_loglikelihood,
 )
@@ -164,7 +164,7 @@ class _IgnoresPositions(torch.nn.Module):
 
 def test_a_model_failing_the_probe_falls_back_to_the_plain_path(model, tok, caplog):
     odd = _IgnoresPositions(model)
-    with caplog.at_level(logging.WARNING, logger="langtransfer.eval.lm"):
+    with caplog.at_level(logging.WARNING, logger="langtransfer.eval.packing"):
         got = loglikelihood(odd, tok, REQUESTS)
     assert "plain path" in caplog.text
     _close(got, loglikelihood(model, tok, REQUESTS, share_prefix=False))
@@ -195,7 +195,7 @@ def test_other_architectures_agree_or_fall_back(tok, arch):
     model = T.AutoModelForCausalLM.from_config(configs[arch]()).eval()
     plain = loglikelihood(model, tok, REQUESTS, share_prefix=False)
     _close(loglikelihood(model, tok, REQUESTS), plain, tol=1e-4)
-    assert lm._packing_works(model) == (arch != "mistral")
+    assert packing._packing_works(model) == (arch != "mistral")
 
 
 @pytest.mark.parametrize("stride", [None, 3])
@@ -240,7 +240,7 @@ def test_extended_vocabulary_on_real_questions(shared_data):
 def test_packed_batches_cover_every_request_once_and_cut_long_padding():
     conts = [[1] * 30, [2] * 30, [3] * 2, [4] * 2, [5] * 2, [6] * 3, [7] * 2]
     contexts = [[7] * 10, [7] * 10, [8] * 12, [9] * 12, [9] * 12, [10] * 40, [11] * 60]
-    batches = list(lm._packed_batches(contexts, conts, batch_size=3))
+    batches = list(packing._packed_batches(contexts, conts, batch_size=3))
     seen = [i for rows in batches for _, ids in rows for i in ids]
     assert sorted(seen) == list(range(7))
     assert all(sum(len(ids) for _, ids in rows) <= 3 for rows in batches)
@@ -252,6 +252,6 @@ def test_packed_batches_cover_every_request_once_and_cut_long_padding():
 
 def test_a_context_is_shared_only_while_it_saves_attention():
     conts = [[0] * 21] * 4 + [[0] * 512] * 2 + [[0]] * 3
-    assert lm._share_rows(tuple(range(192)), [0, 1, 2, 3], conts) == [[0, 1, 2, 3]]
-    assert lm._share_rows((5,), [4, 5], conts) == [[4], [5]]  # 1023^2 > 2 x 512^2 cells
-    assert lm._share_rows((5,), [6, 7, 8], conts) == [[6, 7, 8]]  # one-token continuations
+    assert packing._share_rows(tuple(range(192)), [0, 1, 2, 3], conts) == [[0, 1, 2, 3]]
+    assert packing._share_rows((5,), [4, 5], conts) == [[4], [5]]  # 1023^2 > 2 x 512^2 cells
+    assert packing._share_rows((5,), [6, 7, 8], conts) == [[6, 7, 8]]  # one-token continuations

@@ -89,7 +89,10 @@ def test_resolve_runner_threads():
 
 
 def test_with_threads_sets_every_stage_and_the_hash():
-    cfg = tiny_cfg()
+    cfg = tiny_cfg().with_updates({"runner.threads_by_kind": {}})
     one, two = with_threads(cfg, 1), with_threads(cfg, 2)
     assert one.base.threads == one.cpt.threads == one.sft.threads == one.eval.threads == 1
     assert two.cpt.threads == 2 and one.cpt.config_hash() != two.cpt.config_hash()
+    # a kind named in runner.threads_by_kind keeps its own count
+    by_kind = with_threads(cfg.with_updates({"runner.threads_by_kind": {"base": 2}}), 1)
+    assert by_kind.base.threads == 2 and by_kind.cpt.threads == by_kind.eval.threads == 1
