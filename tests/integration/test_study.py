@@ -23,7 +23,7 @@ TINY = [
     "cpt.seq_len=64", "cpt.threads=1", "sft.max_len=96", "sft.threads=1", "sft.epochs=1",
     "eval.threads=1", "eval.n_bootstrap=50", "eval.max_new_tokens=16", "eval.ppl_seq_len=64",
     "axes.cpt_tokens=[0,3000]", "axes.sft_examples=[10,30]", "vocab_extension.pieces=700",
-    "retention_every=2", "cpt.eval_docs=5",
+    "retention_every=2", "cpt.eval_docs=5", "runner.threads_by_kind={}",
 ]
 
 

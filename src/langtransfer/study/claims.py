@@ -125,7 +125,14 @@ def _validate(spec: Any, where: str) -> None:
 def evaluate_claims(data: StudyData, specs: list[dict] | None = None) -> list[Verdict]:
     """Judge every claim on a study's results (claims.yaml unless `specs` is given)."""
     ctx = _Context(data)
-    return [_judge(spec, ctx) for spec in (specs if specs is not None else load_claims())]
+    specs = specs if specs is not None else load_claims()
+    if data.claims is not None:
+        known = {spec["id"] for spec in specs}
+        unknown = sorted(set(data.claims) - known)
+        if unknown:
+            raise ConfigError(f"claims: unknown claim id(s) {unknown} (known: {sorted(known)})")
+        specs = [spec for spec in specs if spec["id"] in data.claims]
+    return [_judge(spec, ctx) for spec in specs]
 
 
 def judge_claim(spec: dict, data: StudyData) -> Verdict:

@@ -195,6 +195,9 @@ class StudyConfig(BaseConfig):
     evaluates the target language only (13-language studies without CPT save half the time)."""
     sft_zero_cpt_only: bool = True
     """Also evaluate each CPT model before SFT (knowledge and perplexity, as the paper's Table 2)."""
+    claims: list[str] | None = None
+    """Ids of the paper's claims to check (study/claims.yaml); None: all. A study without
+    CPT arms (miniworld-13lang.yaml) names the claims its design can test."""
     runner: RunnerConfig = RunnerConfig()
     """Execution settings."""
 
@@ -202,6 +205,18 @@ class StudyConfig(BaseConfig):
     def target(self) -> str:
         """The first target language (single-language reports)."""
         return self.axes.lang[0]
+
+    @field_validator("claims")
+    @classmethod
+    def _known_claims(cls, ids: list[str] | None) -> list[str] | None:
+        if ids is not None:
+            from langtransfer.study.claims import load_claims
+
+            known = [spec["id"] for spec in load_claims()]
+            unknown = [i for i in ids if i not in known]
+            if unknown:
+                raise ValueError(f"unknown claim id(s) {unknown} (known: {', '.join(known)})")
+        return ids
 
     @property
     def langs(self) -> list[str]:

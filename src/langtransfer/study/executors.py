@@ -275,8 +275,15 @@ def run_job(job_file: str | Path) -> str:
     return "done"
 
 
-def _child_main(job_file: str) -> None:
-    """Entry of a local child: own session, log file as stdout/stderr, die with the runner."""
+def _child_main(job_file: str, environ: dict[str, str] | None = None) -> None:
+    """Entry of a local child: own session, log file as stdout/stderr, die with the runner.
+
+    `environ` is the runner's environment at submission: a forkserver child inherits the
+    server's environment from when it started, so variables set later (OPENAI_API_KEY for a
+    judge) are passed in memory — never through the job file, which is on disk."""
+    if environ is not None:
+        os.environ.clear()
+        os.environ.update(environ)
     job = Job.load(job_file)
     os.setsid()  # own process group: the runner stops the stage and anything it started
     if job.runner_pid:
@@ -378,7 +385,7 @@ class LocalExecutor:
 
     def start(self, job: Job, job_file: Path) -> LocalHandle:
         """Start the job in a child process."""
-        proc = self.ctx.Process(target=_child_main, args=(str(job_file),),
+        proc = self.ctx.Process(target=_child_main, args=(str(job_file), dict(os.environ)),
                                 name=f"stage:{job.stage}", daemon=False)
         proc.start()
         return LocalHandle(proc, Path(job.log))

@@ -53,6 +53,8 @@ class StudyData:
     """CPT retention records: {cpt (the CPT arm), lang, step, tokens, ppl, bpb}."""
     stages: list[dict] = field(default_factory=list)
     """{id, wall_seconds} per planned stage."""
+    claims: list[str] | None = None
+    """Claim ids to check (None: every claim in claims.yaml)."""
 
     def __post_init__(self) -> None:
         self._index = {(r["arm"], r["lang"], r["task"], r["metric"]): r for r in self.rows}
@@ -120,8 +122,9 @@ def load_study_data(cfg: StudyConfig, out: str | Path) -> StudyData:
     out = Path(out)
     stages = plan(cfg, out)
     rows, done = _collect(stages)
-    return StudyData(cfg.name, cfg.target, list(cfg.world.langs), arm_table(cfg, out), rows,
-                     done, _retention(stages), _stage_times(stages))
+    langs = list(cfg.world.langs) if cfg.pretrained is None else list(dict.fromkeys(cfg.langs))
+    return StudyData(cfg.name, cfg.target, langs, arm_table(cfg, out), rows, done,
+                     _retention(stages), _stage_times(stages), cfg.claims)
 
 
 def results_csv(rows: list[dict]) -> str:
@@ -307,16 +310,19 @@ def print_summary(cfg: StudyConfig, out: Path, console: Console) -> None:
     from langtransfer.study.claims import evaluate_claims
 
     data = load_study_data(cfg, Path(out))
-    tgt = data.target
     table = RichTable(title=f"{data.name}: summary (full report in report.md / report.html)")
-    cols = [("en know", ("en", "knowledge", "acc")), (f"{tgt} know", (tgt, "knowledge", "acc")),
-            ("en bpb", ("en", "ppl", "bpb")), (f"{tgt} bpb", (tgt, "ppl", "bpb")),
-            (f"{tgt} AVG", (tgt, "quality", "avg"))]
+    cols = [("en know", ("en", "knowledge", "acc")), ("know", ("arm", "knowledge", "acc")),
+            ("en bpb", ("en", "ppl", "bpb")), ("bpb", ("arm", "ppl", "bpb")),
+            ("AVG", ("arm", "quality", "avg")), ("switched", ("arm", "codeswitch", "rate"))]
     table.add_column("arm")
+    table.add_column("lang")
     for label, _ in cols:
         table.add_column(label, justify="right")
-    for arm in data.done:
-        table.add_row(arm, *[cell(data, arm, *key, ci=False) for _, key in cols])
+    for meta in [m for m in data.arms if m["arm"] in data.done]:
+        lang = meta["lang"]
+        table.add_row(meta["arm"], lang, *[
+            cell(data, meta["arm"], lang if key[0] == "arm" else key[0], *key[1:], ci=False)
+            for _, key in cols])
     console.print(table)
     print_claims(evaluate_claims(data), console)
 
