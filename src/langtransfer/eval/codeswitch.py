@@ -32,7 +32,8 @@ from typing import Iterable, Sequence
 import numpy as np
 
 from langtransfer.errors import ConfigError
-from langtransfer.eval.scripts import Token, lang_script, mask_non_prose, normalize, tokenize
+from langtransfer.eval.scripts import Token, lang_script, mask_non_prose, tokenize
+from langtransfer.text.normalize import normalize
 
 NAME = "name"
 """Label of a run made only of named entities (rule 3): never a switch."""
@@ -325,7 +326,7 @@ def analyse_response(text: str, lang: str, *, candidates: Sequence[str] | None =
         ResponseAnalysis with every span and the switched ones.
     """
     cands = _candidates(lang, candidates)
-    text = normalize(text)
+    text = normalize(text, lang)  # the project's one normaliser (docs/miniworld.md)
     words = [t for t in tokenize(mask_non_prose(text)) if t.kind == "word"]
     neutral = _neutral_flags(words)
     runs = _script_runs(words)

@@ -51,6 +51,14 @@ def _need_dir(path: Path, what: str) -> None:
         raise UserError(f"{path}: not found (expected {what})")
 
 
+def release_root(path: Path, split: str) -> Path:
+    """The release folder holding `<split>/`, from the folder itself, its split folder, or one
+    file inside a split folder."""
+    if path.is_file():
+        return path.parent.parent
+    return path.parent if path.name == split and not (path / split).is_dir() else path
+
+
 class SplitDirCSV:
     """C-Eval / MMLU layout: <root>/<split>/<subject>_<split>.csv."""
 
@@ -58,9 +66,7 @@ class SplitDirCSV:
     pattern = re.compile(r"^(?P<subject>.+)_(?P<split>dev|val|test)\.csv$")
 
     def _root(self, path: Path, split: str) -> Path:
-        if path.is_file():
-            return path.parent.parent
-        return path.parent if path.name == split and not (path / split).is_dir() else path
+        return release_root(path, split)
 
     def locate(self, path: Path, split: str) -> tuple[str, dict[str, Path]]:
         """(split, subject -> file) of a release directory or of one file."""
@@ -124,9 +130,7 @@ class CmmluCSV:
     header = ["", "Question", "A", "B", "C", "D", "Answer"]
 
     def _root(self, path: Path, split: str) -> Path:
-        if path.is_file():
-            return path.parent.parent
-        return path.parent if path.name == split and not (path / split).is_dir() else path
+        return release_root(path, split)
 
     def locate(self, path: Path, split: str) -> tuple[str, dict[str, Path]]:
         """(split, subject -> file); a single file's split is its folder's name."""

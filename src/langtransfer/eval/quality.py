@@ -112,7 +112,7 @@ def run(cfg: QualityConfig, out: str | Path) -> QualityResult:
         return QualityResult(Path(out), lang, skipped=True)
     if answers is None:
         answers = _generated_answers(cfg, handle, questions)
-    rows = [_judged_row(q, answers[q["id"]], judge.judge(q, answers[q["id"]]))
+    rows = [judged_row(q, answers[q["id"]], judge.judge(q, answers[q["id"]]))
             for q in questions]
     write_jsonl(handle.path / "judgments.jsonl", rows)
     records = aggregate(rows, lang, cfg.n_bootstrap, cfg.seed)
@@ -123,7 +123,8 @@ def run(cfg: QualityConfig, out: str | Path) -> QualityResult:
     return QualityResult(handle.path, lang, records, stats)
 
 
-def _judged_row(question: dict, response: str, verdict: Verdict) -> dict:
+def judged_row(question: dict, response: str, verdict: Verdict) -> dict:
+    """One judgments.jsonl row: the question's id / category / lang, the answer, the verdict."""
     return {"id": question["id"], "category": question["category"], "lang": question["lang"],
             "response": response, **verdict.to_dict()}
 

@@ -302,7 +302,7 @@ def _judged_quality(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: st
     rubric in `lang`, cached verdicts), aggregated as `langtransfer eval quality` does."""
     from langtransfer.eval.generate import generate
     from langtransfer.eval.judge import make_judge
-    from langtransfer.eval.quality import aggregate
+    from langtransfer.eval.quality import aggregate, judged_row
     from langtransfer.eval.questions import load_questions
 
     ref = cfg.questions[lang]
@@ -314,10 +314,9 @@ def _judged_quality(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: st
                     on_batch=track(f"quality ({lang})", len(prompts)))
     rows = []
     for item, out in zip(items, outs):
-        verdict = judge.judge(item, out.text.strip())
-        rows.append({"id": item["id"], "category": item["category"], "lang": lang,
-                     "response": out.text.strip(), "n_tokens": out.n_tokens,
-                     "seconds": round(out.seconds, 4), **verdict.to_dict()})
+        response = out.text.strip()
+        rows.append({**judged_row(item, response, judge.judge(item, response)),
+                     "n_tokens": out.n_tokens, "seconds": round(out.seconds, 4)})
     write_jsonl(handle.path / "generations" / f"quality-{lang}.jsonl", rows)
     handle.update_manifest(**{f"judge_{lang}": judge.stats()})
     records = aggregate(rows, lang, cfg.n_bootstrap, cfg.seed)

@@ -169,8 +169,3 @@ def mask_non_prose(text: str) -> str:
     masked = _NON_PROSE.sub(lambda m: re.sub(r"[^\n]", " ", m.group(0)), text)
     return "".join(" " * len(line.rstrip("\n")) + line[len(line.rstrip("\n")):]
                    if _is_code_line(line) else line for line in masked.splitlines(keepends=True))
-
-
-def normalize(text: str) -> str:
-    """Unicode NFC (precomposed Vietnamese letters, Indic nukta forms); joiners are kept."""
-    return unicodedata.normalize("NFC", text)
