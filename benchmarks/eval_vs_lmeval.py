@@ -2,9 +2,11 @@
 
     pip install -e ".[lmeval]"          # lm-eval 0.4.13 was measured; needs no network
     PYTHONPATH=src python benchmarks/eval_vs_lmeval.py                     # all items: long
-    PYTHONPATH=src python benchmarks/eval_vs_lmeval.py --limit 3 --threads 1  # recorded: 22 min
-    PYTHONPATH=src python benchmarks/eval_vs_lmeval.py --models stories --limit 3 --rounds 1
-    PYTHONPATH=src python benchmarks/eval_vs_lmeval.py --strategies        # engine variants only
+    PYTHONPATH=src python benchmarks/eval_vs_lmeval.py --limit 3 --threads 1 --reference  # 7 min
+    PYTHONPATH=src python benchmarks/eval_vs_lmeval.py --limit 0 --rounds 1 --reference   # all items
+    PYTHONPATH=src python benchmarks/eval_vs_lmeval.py --limit 3 --rounds 1 --dtype float64
+    PYTHONPATH=src python benchmarks/eval_vs_lmeval.py --strategies   # engine variants only
+                                                      # (benchmarks/eval_strategies.py)
 
 Two models, the same items, both tools in one process (same torch threads):
   stories  stories260K (llama2.c, 5 layers, dim 64, 512-piece SentencePiece) imported with
@@ -64,6 +66,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="time eval.lm's scoring strategies instead (no lm-eval)")
     parser.add_argument("--plain", action="store_true",
                         help="langtransfer without shared prefixes (eval.lm share_prefix=False)")
+    parser.add_argument("--dtype", choices=("float32", "float64"), default="float32",
+                        help="the model's precision, for both tools (float64: protocol "
+                             "differences only, without float32 rounding)")
+    parser.add_argument("--reference", action="store_true",
+                        help="also score every option with a float64 copy of the model (the "
+                             "plain path) and print each tool's distance to it")
     parser.add_argument("--json", type=Path, help="also write the figures here")
     return parser.parse_args(argv)
 
@@ -88,8 +96,12 @@ def main(argv: list[str] | None = None) -> int:
                               "batch_size": args.batch_size, "models": {}}
     for name in args.models.split(","):
         model, tok = build_model(name, args.data, work)
+        if args.dtype == "float64":
+            model = model.double()
         print(f"\n== {name}: {describe(model, tok)}")
         if args.strategies:
+            from eval_strategies import time_strategies
+
             report["models"][name] = time_strategies(model, tok, sets, args)
         else:
             report["models"][name] = compare(model, tok, sets, args, work / name)
@@ -256,6 +268,9 @@ def compare(model: Any, tok: Any, sets: dict[str, dict], args: argparse.Namespac
     finally:
         lt_lm.loglikelihood = real_loglikelihood
     result = agreement(tok, sets, ours, theirs, tasks)
+    if args.reference:
+        result.update(distance_to_reference(model, tok, sets, ours, theirs, tasks,
+                                            args.batch_size))
     n_items = sum(len(s["items"]) for s in sets.values())
     for tool in times:
         result[f"{tool}_s"] = statistics.median(times[tool])
@@ -314,6 +329,28 @@ def agreement(tok: Any, sets: dict[str, dict], ours: dict, theirs: dict,
             "boundary_merge_disagree": merged_disagree, "per_set": per_set}
 
 
+def distance_to_reference(model: Any, tok: Any, sets: dict[str, dict], ours: dict,
+                          theirs: dict, tasks: list[str], batch_size: int) -> dict:
+    """Max |log-likelihood - float64 reference| of each tool over all options: the reference
+    is langtransfer's plain path (lm-eval's batching) on a float64 copy of the model, where
+    float rounding is ~1e-12, so it shows which tool's float32 number is nearer the exact one."""
+    import copy
+
+    from langtransfer.eval.lm import loglikelihood
+
+    exact = copy.deepcopy(model).double()
+    worst = {"langtransfer": 0.0, "lm-eval": 0.0}
+    for (name, s), task in zip(sets.items(), tasks):
+        flat = [r for reqs in s["requests"] for r in reqs]
+        scores = iter(loglikelihood(exact, tok, flat, batch_size, share_prefix=False))
+        for reqs, row, sample in zip(s["requests"], ours[name], theirs[task]):
+            for a, (b, _) in zip(row["logliks"], sample["filtered_resps"]):
+                ref = next(scores)[0]
+                worst["langtransfer"] = max(worst["langtransfer"], abs(a - ref))
+                worst["lm-eval"] = max(worst["lm-eval"], abs(float(b) - ref))
+    return {"max_abs_diff_to_float64": worst}
+
+
 def _boundary_merge(tok: Any, encode, move_space, context: str, continuation: str) -> bool:
     """True when encode(context) is not a prefix of encode(context + continuation)."""
     context, continuation = move_space(context, continuation)
@@ -338,109 +375,14 @@ def print_comparison(r: dict, rounds: int) -> None:
     print(f"requests differing from lm-eval's: {r['requests_differ']}; items with a boundary "
           f"merge: {r['boundary_merge_items']} ({r['boundary_merge_disagree']} disagree; "
           f"excluded from the loglik difference)")
+    if "max_abs_diff_to_float64" in r:
+        print("max |loglik - float64 reference|: " + ", ".join(
+            f"{tool} {d:.2e}" for tool, d in r["max_abs_diff_to_float64"].items()))
     print(f"{'':14}{'items/s':>10}{'wall s':>9}{'scoring s':>11}   (median of {rounds})")
     for tool in ("langtransfer", "lm-eval"):
         print(f"{tool:14}{r[f'{tool}_items_per_s']:>10.1f}{r[f'{tool}_s']:>9.2f}"
               f"{r[f'{tool}_scoring_s']:>11.2f}")
     print(f"speed-up: {r['speedup']:.2f}x end to end, {r['scoring_speedup']:.2f}x scoring")
-
-
-# --- engine strategies -------------------------------------------------------------------
-
-def time_strategies(model: Any, tok: Any, sets: dict[str, dict], args: argparse.Namespace) -> dict:
-    """items/s of eval.lm's plain path, its shared-prefix path, and a KV-cache variant."""
-    from langtransfer.eval.lm import encode_pairs, loglikelihood_tokens, model_max_length
-
-    flat = [r for s in sets.values() for reqs in s["requests"] for r in reqs]
-    n_items = sum(len(s["items"]) for s in sets.values())
-    pairs = encode_pairs(tok, flat)
-    max_length = model_max_length(model, tok)
-    ways = {
-        "plain": lambda: loglikelihood_tokens(model, pairs, args.batch_size, max_length,
-                                              share_prefix=False),
-        "packed": lambda: loglikelihood_tokens(model, pairs, args.batch_size, max_length,
-                                               share_prefix=True),
-        "kv-cache": lambda: kv_cache_loglikelihood(model, pairs, args.batch_size, max_length),
-    }
-    ways["packed"]()  # warm-up (and the one-time probe)
-    times: dict[str, list[float]] = {w: [] for w in ways}
-    results = {}
-    for rnd in range(args.rounds):
-        for way in (list(ways) if rnd % 2 == 0 else list(ways)[::-1]):
-            start = time.perf_counter()
-            results[way] = ways[way]()
-            times[way].append(time.perf_counter() - start)
-    out = {}
-    for way in ways:
-        diff = max(abs(a[0] - b[0]) for a, b in zip(results[way], results["plain"]))
-        out[way] = {"s": statistics.median(times[way]),
-                    "items_per_s": n_items / statistics.median(times[way]),
-                    "max_abs_diff_vs_plain": diff}
-        print(f"{way:9} {out[way]['items_per_s']:8.1f} items/s  {out[way]['s']:7.2f} s  "
-              f"max |d| vs plain {diff:.1e}")
-    return out
-
-
-def kv_cache_loglikelihood(model: Any, pairs: list, batch_size: int,
-                           max_length: int) -> list[tuple[float, bool, int]]:
-    """The alternative measured against eval.lm's packed rows: each batch's distinct contexts
-    (all but their last token) run once, right-padded with no mask (plain causal attention),
-    with use_cache=True; the cache is expanded over the options (reorder_cache with repeated
-    indices) and each option runs [last context token] + continuation[:-1] on top of it,
-    masked to its own context. Same batches as the packed path."""
-    import torch
-
-    from langtransfer.eval.packing import _fit_context, _packed_batches
-
-    contexts = [_fit_context(ctx, cont, max_length) for ctx, cont in pairs]
-    conts = [cont for _, cont in pairs]
-    results: list = [None] * len(pairs)
-    with torch.inference_mode():
-        for rows in _packed_batches(contexts, conts, batch_size):
-            order = [i for _, ids in rows for i in ids]
-            for i, res in zip(order, _kv_rows(model, rows, conts)):
-                results[i] = res
-    return results
-
-
-def _kv_rows(model: Any, rows: list, conts: list) -> list[tuple[float, bool, int]]:
-    import torch
-
-    dtype = next(model.parameters()).dtype
-    heads = [ctx[:-1] for ctx, _ in rows]
-    width = max(len(h) for h in heads)
-    owner = [r for r, (_, ids) in enumerate(rows) for _ in ids]
-    reqs = [i for _, ids in rows for i in ids]
-    extra: dict = {"use_cache": False}
-    if width:
-        ids = torch.zeros((len(rows), width), dtype=torch.long)
-        for r, head in enumerate(heads):
-            ids[r, :len(head)] = torch.tensor(head)
-        cache = model(input_ids=ids, use_cache=True, logits_to_keep=1).past_key_values
-        cache.reorder_cache(torch.tensor(owner))
-        extra = {"past_key_values": cache, "use_cache": True}
-    tail = max(len(conts[i]) for i in reqs)
-    inputs = torch.zeros((len(reqs), tail), dtype=torch.long)
-    positions = torch.zeros((len(reqs), tail), dtype=torch.long)
-    allowed = torch.zeros((len(reqs), tail, width + tail), dtype=torch.bool)
-    allowed[:, :, width:] = torch.ones((tail, tail), dtype=torch.bool).tril()
-    for j, (r, i) in enumerate(zip(owner, reqs)):
-        ctx, seq = rows[r][0], [rows[r][0][-1]] + conts[i][:-1]
-        inputs[j, :len(seq)] = torch.tensor(seq)
-        positions[j] = torch.arange(len(ctx) - 1, len(ctx) - 1 + tail)
-        allowed[j, :, :len(ctx) - 1] = True
-    if width:
-        mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill_(~allowed,
-                                                                    torch.finfo(dtype).min)
-        extra["attention_mask"] = mask[:, None]
-    logits = model(input_ids=inputs, position_ids=positions, **extra).logits
-    out = []
-    for j, i in enumerate(reqs):
-        target = torch.tensor(conts[i])
-        logp = torch.log_softmax(logits[j, :len(target)].float(), -1)
-        out.append((float(logp.gather(1, target[:, None]).double().sum()),
-                    bool((logp.argmax(-1) == target).all()), len(target)))
-    return out
 
 
 if __name__ == "__main__":

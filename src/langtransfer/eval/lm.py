@@ -20,8 +20,8 @@ huggingface.py, lm_eval/utils.py):
 - input = (context_enc + continuation_enc)[-(max_length + 1):][:-1]: left truncation.
 - rolling windows: lm-eval's get_rolling_token_windows + make_disjoint_window, with
   context_len = max_len - stride + 1 (stride = max_len is exactly lm-eval's default).
-Log-softmax runs in float32 under torch.inference_mode(); each request's token log-probs are
-summed in float64.
+Log-softmax runs in float32 (float64 for a float64 model) under torch.inference_mode(); each
+request's token log-probs are summed in float64.
 
 Speed (`share_prefix`, on by default where the model allows it): the options of a question
 share its context, so requests with the same (truncated) context share one row
@@ -29,13 +29,16 @@ share its context, so requests with the same (truncated) context share one row
 and itself, position_ids restart each one where the context ends, and the context's last
 logit predicts every first token. Rows are sorted longest first, left-padded, batched
 `batch_size` requests at a time (a batch never pads a row to more than 4/3 of its length),
-and only the predicted positions go through the LM head (`logits_to_keep`). Texts are
-encoded in one batch call, each distinct context once. Measured side by side against the
-plain path and the alternative the brief proposed -- run each context once with use_cache=True
-and score the options from its expanded past_key_values -- (benchmarks/eval_vs_lmeval.py
---strategies, 1 thread, 0-shot MMLU/CMMLU; docs/evaluation.md): plain / packed / KV cache
-33.7 / 56.5 / 30.1 items/s on stories260K (attention-bound), 16.2 / 57.0 / 45.9 on a
-55k-vocabulary LLaMA (LM-head-bound), so packed rows are used.
+and only the predicted positions go through the LM head (`logits_to_keep`). On CPU, models
+with SDPA attention run packed rows with block attention (eval/attention.py: each block of 32
+queries reads only the keys it may see, and the last layer skips queries nobody reads) instead
+of a 4D mask, because torch's CPU kernel pays for masked cells. Texts are encoded in one batch
+call, each distinct context once. Measured side by side (benchmarks/eval_vs_lmeval.py
+--strategies --limit 3 --rounds 3, 1 thread, 0-shot MMLU/CMMLU; docs/evaluation.md): plain /
+packed with block attention / packed with a 4D mask / KV cache (each context once with
+use_cache=True, the options on its expanded past_key_values, the alternative the brief
+proposed) 36.7 / 97.2 / 64.8 / 34.5 items/s on stories260K (attention-bound), 17.4 / 52.2 /
+51.8 / 42.7 on a 55k-vocabulary LLaMA (LM-head-bound), so packed rows are used.
 The plain path (share_prefix=False: one right-padded row per request, lm-eval's order) is the
 reference; the two agree to float32 rounding (1e-5 on short continuations, ~1e-7 relative).
 Models that cannot take a custom 4D mask with position_ids (flash/flex attention,
@@ -57,7 +60,7 @@ from __future__ import annotations
 from typing import Any, Callable, Sequence
 
 from langtransfer.eval.packing import (
-    _fit_context, _no_cache, _packed_batches, _packing_works, _score_packed,
+    _fit_context, _no_cache, _packed_batches, _packing_works, _score_packed, at_least_float32,
 )
 
 # lm-eval's HFLM._DEFAULT_MAX_LENGTH: used when neither model config nor tokenizer says.
@@ -255,7 +258,7 @@ def _score_batch(model: Any, pairs: Sequence[tuple[list[int], list[int]]],
         # Logit at position p predicts token p + 1: the continuation's tokens are predicted by
         # the last `contlen` real positions (HFLM._select_cont_toks). Causal attention never
         # looks right, so the padding after a row cannot change its real positions.
-        logprobs = torch.log_softmax(logits[row, inplen - contlen:inplen].float(), dim=-1)
+        logprobs = torch.log_softmax(at_least_float32(logits[row, inplen - contlen:inplen]), dim=-1)
         target = torch.tensor(cont, dtype=torch.long, device=device)
         greedy = bool((logprobs.argmax(dim=-1) == target).all())
         total = float(logprobs.gather(1, target.unsqueeze(1)).double().sum())

@@ -16,6 +16,9 @@ import logging
 import weakref
 from typing import Any, Sequence
 
+from langtransfer.eval.attention import BLOCK_SIZE, blocked
+from langtransfer.eval.attention import eligible as attention_eligible
+
 
 def _fit_context(ctx: list[int], cont: list[int], max_length: int) -> list[int]:
     """The part of `ctx` the model sees before `cont`: the plain path's input is
@@ -85,7 +88,8 @@ def _share_rows(ctx: tuple[int, ...], ids: list[int],
 
 
 def _score_packed(model: Any, rows: Sequence[tuple[list[int], list[int]]],
-                  conts: Sequence[list[int]]) -> list[tuple[float, bool, int]]:
+                  conts: Sequence[list[int]], blocks: bool | None = None,
+                  block_size: int = BLOCK_SIZE) -> list[tuple[float, bool, int]]:
     """One forward for a batch of rows `context + cont_1[:-1] + cont_2[:-1] + ...`.
 
     Each continuation segment attends to the context and to itself only (a 4D mask) and
@@ -93,7 +97,9 @@ def _score_packed(model: Any, rows: Sequence[tuple[list[int], list[int]]],
     input of the plain path; the context's last logit predicts every continuation's first
     token. Rows are left-padded so all needed logits sit in the last `keep` positions, and
     only those are projected onto the vocabulary (logits_to_keep; the LM head dominates
-    small models with large vocabularies).
+    small models with large vocabularies). `blocks`: use block attention (eval/attention.py)
+    instead of a 4D mask; None = the mode `_packing_mode` chose for this model. `block_size`:
+    its queries per block (the probe uses small blocks so that it exercises them).
     """
     import torch
 
@@ -122,16 +128,23 @@ def _score_packed(model: Any, rows: Sequence[tuple[list[int], list[int]]],
         input_ids[r, start:] = torch.tensor(row_ids)
         positions[r, start:] = torch.tensor(row_pos)
         segments[r, start:] = torch.tensor(row_seg)
-    # Without shared contexts a padding mask is enough (the model makes it causal): it costs
-    # B x T instead of the B x T x T of the segment mask (long perplexity windows).
-    shared = any(len(ids) > 1 for _, ids in rows)
-    mask = _segment_mask(segments, dtype) if shared else (segments >= 0).long()
     extra = {"logits_to_keep": keep} if "logits_to_keep" in _forward_params(model) else {}
-    logits = model(input_ids=input_ids.to(device), attention_mask=mask.to(device),
-                   position_ids=positions.to(device), **_no_cache(model), **extra).logits
+    inputs = dict(input_ids=input_ids.to(device), position_ids=positions.to(device),
+                  **_no_cache(model), **extra)
+    if _packing_mode(model) == "blocks" if blocks is None else blocks:
+        with blocked(model, _segment_allowed(segments), width - keep, block_size):
+            logits = model(**inputs).logits
+    else:
+        # Without shared contexts a padding mask is enough (the model makes it causal): it
+        # costs B x T instead of the B x T x T of the segment mask (long perplexity windows).
+        shared = any(len(ids) > 1 for _, ids in rows)
+        mask = (_additive(_segment_allowed(segments), dtype) if shared
+                else (segments >= 0).long())
+        logits = model(attention_mask=mask.to(device), **inputs).logits
     offset = logits.shape[1] - keep  # 0 when the model honoured logits_to_keep
     pos = torch.tensor(pick_pos, device=device) + offset
-    logprobs = torch.log_softmax(logits[torch.tensor(pick_row, device=device), pos].float(), -1)
+    logprobs = torch.log_softmax(
+        at_least_float32(logits[torch.tensor(pick_row, device=device), pos]), -1)
     target = torch.tensor(targets, device=device)
     token_lp = logprobs.gather(1, target.unsqueeze(1)).squeeze(1)
     hits = logprobs.argmax(dim=-1) == target
@@ -143,10 +156,18 @@ def _score_packed(model: Any, rows: Sequence[tuple[list[int], list[int]]],
             for lp, hit in zip(token_lp.split(sizes), hits.split(sizes))]
 
 
-def _segment_mask(segments: Any, dtype: Any) -> Any:
-    """Additive (batch, 1, T, T) mask: causal, no padding, continuation segments see the
-    context and themselves. Additive (0 / dtype min), which eager and SDPA attention both take;
-    a padding query sees itself so no softmax row is empty (its output is never read)."""
+def at_least_float32(logits: Any) -> Any:
+    """Logits for log-softmax: half precision goes up to float32, float64 stays float64 (a
+    float64 model scores in float64 throughout, which is how a reference is computed)."""
+    import torch
+
+    return logits if logits.dtype == torch.float64 else logits.float()
+
+
+def _segment_allowed(segments: Any) -> Any:
+    """Boolean (batch, T, T) pattern `allowed[b, query, key]`: causal, no padding keys,
+    continuation segments see the context and themselves; a padding query sees itself so no
+    softmax row is empty (its output is never read)."""
     import torch
 
     width = segments.shape[1]
@@ -154,7 +175,14 @@ def _segment_mask(segments: Any, dtype: Any) -> Any:
     causal = idx[None, :] <= idx[:, None]
     query, key = segments[:, :, None], segments[:, None, :]
     allowed = causal & (key >= 0) & ((key == 0) | (key == query))
-    allowed |= torch.eye(width, dtype=torch.bool)
+    return allowed | torch.eye(width, dtype=torch.bool)
+
+
+def _additive(allowed: Any, dtype: Any) -> Any:
+    """The (batch, 1, T, T) additive mask (0 / dtype min) of a boolean pattern, which eager
+    and SDPA attention both take."""
+    import torch
+
     mask = torch.zeros(allowed.shape, dtype=dtype).masked_fill_(~allowed, torch.finfo(dtype).min)
     return mask[:, None]
 
@@ -180,33 +208,43 @@ def _no_cache(model: Any) -> dict:
     return {"use_cache": False} if "use_cache" in _forward_params(model) else {}
 
 
-_PACKING_CHECKED: "weakref.WeakKeyDictionary[Any, bool]" = weakref.WeakKeyDictionary()
+_PACKING_MODE: "weakref.WeakKeyDictionary[Any, str | None]" = weakref.WeakKeyDictionary()
 _PROBE = (([3, 4, 5, 6, 7], [[8, 9], [10], [11, 12, 13]]), ([5, 6], [[7, 8, 9]]))
 """Two contexts, four continuations: padding, a one-token continuation and a shared context."""
 
 
 def _packing_works(model: Any) -> bool:
-    """Whether the shared-prefix path may be used for `model`: it takes position_ids and a
-    custom 4D mask (eager or SDPA attention), and a probe scores the same both ways.
+    """Whether the shared-prefix path may be used for `model` (see `_packing_mode`)."""
+    return _packing_mode(model) is not None
 
-    The probe catches models that ignore position_ids or rebuild the mask (positions
-    computed from a 2D mask, say): they fall back to the plain path, with a warning.
-    Checked once per model object.
+
+def _packing_mode(model: Any) -> str | None:
+    """How packed rows are scored for `model`: "blocks" (block attention, eval/attention.py),
+    "mask" (a custom 4D mask, eager or SDPA attention) or None (the plain path).
+
+    The model must take position_ids, and a probe must score the same packed as plain: it
+    catches models that ignore position_ids, rebuild the mask (positions computed from a 2D
+    mask, say) or do not route attention through transformers' interface. "blocks" is tried
+    first where `attention.eligible`; a model failing both falls back to the plain path, with
+    a warning. Checked once per model object.
     """
-    if model in _PACKING_CHECKED:
-        return _PACKING_CHECKED[model]
+    if model in _PACKING_MODE:
+        return _PACKING_MODE[model]
     config = getattr(model, "config", None)
     attention = getattr(config, "_attn_implementation", None)
-    ok = ("position_ids" in _forward_params(model) and attention in ("eager", "sdpa")
-          and not _has_sliding_window(config))
-    if ok:
-        ok = _probe_agrees(model)
-        if not ok:
+    mode = None
+    if ("position_ids" in _forward_params(model) and attention in ("eager", "sdpa")
+            and not _has_sliding_window(config)):
+        if attention_eligible(model) and _probe_agrees(model, blocks=True):
+            mode = "blocks"
+        elif _probe_agrees(model, blocks=False):
+            mode = "mask"
+        else:
             logging.getLogger(__name__).warning(
                 "%s: shared-prefix scoring disagrees with the plain path; using the plain "
                 "path (slower)", type(model).__name__)
-    _PACKING_CHECKED[model] = ok
-    return ok
+    _PACKING_MODE[model] = mode
+    return mode
 
 
 def _has_sliding_window(config: Any) -> bool:
@@ -219,9 +257,9 @@ def _has_sliding_window(config: Any) -> bool:
     return bool(getattr(config, "sliding_window", None))
 
 
-def _probe_agrees(model: Any) -> bool:
+def _probe_agrees(model: Any, blocks: bool) -> bool:
     """Score the probe packed (one batch with a shared context, one of single padded rows)
-    and plain; True when they agree to float tolerance."""
+    and plain; True when they agree to float tolerance (False when packing raises)."""
     import torch
 
     from langtransfer.eval.lm import _score_batch  # the reference path (lm imports this module)
@@ -235,7 +273,12 @@ def _probe_agrees(model: Any) -> bool:
         single_rows.append((pairs[ids[0]][0], ids[:1]))
     conts = [cont for _, cont in pairs]
     with torch.inference_mode():
-        packed = _score_packed(model, shared_rows, conts) + _score_packed(model, single_rows, conts)
+        try:
+            packed = (_score_packed(model, shared_rows, conts, blocks, block_size=2)
+                      + _score_packed(model, single_rows, conts, blocks, block_size=2))
+        except Exception as exc:  # noqa: BLE001 -- any failure means: not this way
+            logging.getLogger(__name__).debug("packed probe (blocks=%s) failed: %s", blocks, exc)
+            return False
         plain = _score_batch(model, pairs, max_length=64)
     plain += [plain[ids[0]] for _, ids in single_rows]
     return all(abs(a[0] - b[0]) <= 1e-4 * max(1.0, abs(b[0])) and a[1:] == b[1:]

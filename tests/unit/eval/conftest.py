@@ -74,3 +74,4 @@ def make_model(tok):
 @pytest.fixture
 def model(tok):
     return build_model(tok)
+

@@ -4,13 +4,14 @@
 from __future__ import annotations
 
 import logging
-import random
 import re
 
 import pytest
 import torch
 
 from langtransfer.eval import lm, packing
+
+from eval_token_pairs import random_token_pairs
 from langtransfer.eval.lm import (
     encode_pair, encode_pairs, loglikelihood, loglikelihood_tokens, rolling_loglikelihood,
 )
@@ -81,6 +82,7 @@ def test_eager_attention_agrees_too(tok, make_model):
 
 
 def test_one_row_scores_every_option_of_a_question(model, tok, monkeypatch):
+    packing._packing_mode(model)  # the one-time probe also calls forward; not what is counted
     widths = []
     real = model.forward
 
@@ -110,13 +112,8 @@ def test_truncated_contexts_match_the_plain_path(tok, make_model):
 
 
 def test_random_token_pairs_match_at_every_batch_size(model):
-    rng = random.Random(1)
-    vocab = model.config.vocab_size
-    pairs = []
-    for _ in range(12):
-        ctx = [rng.randrange(3, vocab) for _ in range(rng.randint(1, 20))]
-        pairs += [(ctx, [rng.randrange(3, vocab) for _ in range(rng.randint(1, 6))])
-                  for _ in range(rng.randint(1, 5))]
+    pairs = random_token_pairs(model.config.vocab_size, seed=1, contexts=12, max_context=20,
+                               max_options=5)
     plain = loglikelihood_tokens(model, pairs, 8, 24, share_prefix=False)  # some truncated
     for batch_size in (1, 7, 100):
         _close(loglikelihood_tokens(model, pairs, batch_size, 24, share_prefix=True), plain)
@@ -142,6 +139,8 @@ class _KeepSpy(torch.nn.Module):
 
 def test_only_the_needed_positions_reach_the_lm_head(model, tok):
     spy = _KeepSpy(model)
+    packing._packing_mode(spy)  # the one-time probe also calls forward; not what is checked
+    spy.kept.clear()
     plain = loglikelihood(model, tok, REQUESTS, share_prefix=False)
     _close(loglikelihood(spy, tok, REQUESTS, share_prefix=True), plain)
     assert all(0 < keep <= width for width, keep in spy.kept)
