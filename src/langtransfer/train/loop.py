@@ -31,10 +31,11 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from itertools import islice
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any, Iterable
 
 from langtransfer.errors import ConfigError
 from langtransfer.train.config import OptimConfig
+from langtransfer.train.progress import train_progress
 
 IGNORE_INDEX = -100  # label value excluded from the loss (PyTorch / transformers convention)
 LAST_N = 10  # losses averaged for `mean_last10_loss`
@@ -339,7 +340,7 @@ def train(model: Any, batches: Iterable[dict[str, Any]], total_steps: int, optim
     if state.step == 0:  # a resumed phase evaluated its checkpoint's step before saving it
         _call_back(session, prepared, state, desc, last=False)
     start = time.perf_counter() - state.seconds
-    with _progress(desc, total_steps, state.step, session.is_main) as progress:
+    with train_progress(desc, total_steps, state.step, session.is_main) as progress:
         while state.step < total_steps:
             group = list(islice(micro, per_step))
             if not group:
@@ -500,40 +501,3 @@ def _stats(state: LoopState, recent: deque, seconds: float) -> TrainStats:
         seconds=round(seconds, 3),
         tokens_per_s=round(state.tokens / max(seconds, 1e-9), 1),
     )
-
-
-class _Progress:
-    """A rich progress bar (loss, tokens/s, ETA) that stays silent when stdout is not a TTY."""
-
-    def __init__(self, desc: str, total: int, completed: int = 0, enabled: bool = True):
-        from rich.console import Console
-        from rich.progress import (BarColumn, MofNCompleteColumn, Progress, TextColumn,
-                                   TimeRemainingColumn)
-
-        console = Console()
-        self._bar = Progress(
-            TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-            TextColumn("loss {task.fields[loss]:.3f}"),
-            TextColumn("{task.fields[tokens_per_s]:,.0f} tok/s"), TimeRemainingColumn(),
-            console=console, disable=not (enabled and console.is_terminal), transient=False,
-        )
-        self._task = self._bar.add_task(desc, total=total, completed=completed,
-                                        loss=float("nan"), tokens_per_s=0.0)
-
-    def show(self, **fields: float) -> None:
-        """Update the displayed loss / tokens per second."""
-        self._bar.update(self._task, **fields)
-
-    def advance(self) -> None:
-        """One step done."""
-        self._bar.advance(self._task)
-
-
-@contextlib.contextmanager
-def _progress(desc: str, total: int, completed: int = 0,
-              enabled: bool = True) -> Iterator[_Progress]:
-    """The bar, starting at `completed` (a resumed phase); `enabled` False silences it (the
-    processes other than the main one)."""
-    progress = _Progress(desc, total, completed, enabled)
-    with progress._bar:
-        yield progress

@@ -117,7 +117,7 @@ def _byte_to_char(text: str) -> list[int]:
 
 def _from_backend(name: str, backend: Any) -> LoadedTokenizer:
     """Wrap a `tokenizers.Tokenizer` (what every fast transformers tokenizer holds)."""
-    from langtransfer.vocab.extend import bytes_to_unicode
+    from langtransfer.vocab.byte_level import bytes_to_unicode
 
     backend.no_padding()  # a tokenizer.json saved with padding would count pad tokens
     backend.no_truncation()

@@ -239,7 +239,7 @@ def test_byte_level_english_encoding_is_unchanged(byte_level_extended, byte_leve
 def test_bytes_to_unicode_is_the_byte_level_alphabet():
     from tokenizers import pre_tokenizers
 
-    from langtransfer.vocab.extend import bytes_to_unicode
+    from langtransfer.vocab.byte_level import bytes_to_unicode
 
     mapping = bytes_to_unicode()
     assert sorted(mapping.values()) == sorted(pre_tokenizers.ByteLevel.alphabet())

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from langtransfer.errors import UserError
-from langtransfer.vocab.extend import bytes_to_unicode, extend_tokenizer
+from langtransfer.vocab.byte_level import bytes_to_unicode
+from langtransfer.vocab.extend import extend_tokenizer
 from langtransfer.vocab.stats import (MARGINAL, WORTH_IT, compare_tokenizers,
                                       is_no_space_script, stats_table, tokenizer_stats, verdict)
 
