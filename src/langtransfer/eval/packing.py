@@ -131,7 +131,8 @@ def _score_packed(model: Any, rows: Sequence[tuple[list[int], list[int]]],
     extra = {"logits_to_keep": keep} if "logits_to_keep" in _forward_params(model) else {}
     inputs = dict(input_ids=input_ids.to(device), position_ids=positions.to(device),
                   **_no_cache(model), **extra)
-    if _packing_mode(model) == "blocks" if blocks is None else blocks:
+    use_blocks = _packing_mode(model) == "blocks" if blocks is None else blocks
+    if use_blocks:
         with blocked(model, _segment_allowed(segments), width - keep, block_size):
             logits = model(**inputs).logits
     else:

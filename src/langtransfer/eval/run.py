@@ -264,18 +264,25 @@ def _read_open_eval(path: Path, limit: int) -> list[dict]:
     return rows[:limit] if limit else rows
 
 
+def _answer(cfg: EvalConfig, model: Any, tok: Any, items: list[dict], lang: str,
+            track: Track) -> list:
+    """Greedy answers to the items' questions, each prompt in the eval's chat template."""
+    from langtransfer.eval.generate import generate
+
+    prompts = [render_prompt(item["question"], template=cfg.template, tokenizer=tok)
+               for item in items]
+    return generate(model, tok, prompts, cfg.max_new_tokens, cfg.batch_size,
+                    on_batch=track(f"quality ({lang})", len(prompts)))
+
+
 def _quality(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: str,
              track: Track) -> list[dict]:
-    from langtransfer.eval.generate import generate
     from langtransfer.miniworld.judge import MiniWorldJudge  # lazy: a separate component
 
     path = Path(cfg.world) / lang / "open_eval.jsonl"
     items = _read_open_eval(path, cfg.quality_limit)
     judge = MiniWorldJudge(Path(cfg.world), lang)
-    prompts = [render_prompt(item["question"], template=cfg.template, tokenizer=tok)
-               for item in items]
-    outs = generate(model, tok, prompts, cfg.max_new_tokens, cfg.batch_size,
-                    on_batch=track(f"quality ({lang})", len(prompts)))
+    outs = _answer(cfg, model, tok, items, lang, track)
     rows = []
     for item, out in zip(items, outs):
         response = out.text.strip()
@@ -300,7 +307,6 @@ def _judged_quality(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: st
                     track: Track) -> list[dict]:
     """Real data: cfg.questions[lang] answered greedily and scored by cfg.judge (eval.judge:
     rubric in `lang`, cached verdicts), aggregated as `langtransfer eval quality` does."""
-    from langtransfer.eval.generate import generate
     from langtransfer.eval.judge import make_judge
     from langtransfer.eval.quality import aggregate, judged_row
     from langtransfer.eval.questions import load_questions
@@ -308,10 +314,7 @@ def _judged_quality(cfg: EvalConfig, handle: Run, model: Any, tok: Any, lang: st
     ref = cfg.questions[lang]
     items = load_questions(ref.path, ref.format, lang, ref.limit)
     judge = make_judge(cfg.judge, lang, {"questions": ref.path})
-    prompts = [render_prompt(item["question"], template=cfg.template, tokenizer=tok)
-               for item in items]
-    outs = generate(model, tok, prompts, cfg.max_new_tokens, cfg.batch_size,
-                    on_batch=track(f"quality ({lang})", len(prompts)))
+    outs = _answer(cfg, model, tok, items, lang, track)
     rows = []
     for item, out in zip(items, outs):
         response = out.text.strip()
