@@ -22,6 +22,9 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 
 from langtransfer.errors import ConfigError
+from langtransfer.study.claim_stats import (
+    Check, Measure, by_interval, interval, significance, widen_degenerate,
+)
 
 if TYPE_CHECKING:
     from langtransfer.study.report import StudyData
@@ -29,48 +32,8 @@ if TYPE_CHECKING:
 CLAIMS_FILE = Path(__file__).with_name("claims.yaml")
 ARM_KEYS = ("lang", "cpt_tokens", "replay", "vocab", "init", "sft_examples")
 HOLDS, DOES_NOT_HOLD, INCONCLUSIVE = "holds", "does not hold", "inconclusive"
-Z95 = 1.959964  # a 95% interval spans ±1.96 standard errors under the normal approximation
-DRAWS = 4000  # parametric-bootstrap draws: the 2.5% / 97.5% percentiles move < 0.01 se
-# Ranges of bounded per-item metrics: a bootstrap CI collapses to a point when all n items
-# score the same; such a CI is widened by the rule of three (3/n of the range; 95%).
-METRIC_RANGES = {"acc": (0.0, 1.0), "rate": (0.0, 1.0), **{
-    m: (0.0, 3.0) for m in ("accuracy", "fluency", "informativeness", "logicality",
-                            "harmlessness", "avg", "avg_no_h")}}
 METRIC_LABELS = {"accuracy": "ACC", "fluency": "F", "informativeness": "INFO",
                  "logicality": "LC", "harmlessness": "H", "avg": "AVG", "avg_no_h": "AVG−H"}
-
-
-@dataclass(frozen=True)
-class Measure:
-    """One number of results.csv with its 95% CI."""
-
-    arm: str
-    label: str
-    value: float
-    low: float | None
-    high: float | None
-    n: int | None = None
-    note: str = ""
-
-    @property
-    def se(self) -> float | None:
-        """Standard error implied by the CI (normal approximation); None without a CI."""
-        if self.low is None or self.high is None:
-            return None
-        return max(self.high - self.low, 0.0) / (2 * Z95)
-
-    def text(self) -> str:
-        ci = f" [{self.low:.3f}, {self.high:.3f}]" if self.se is not None else " (no CI)"
-        return f"{self.arm} {self.label} {self.value:.3f}{ci}{self.note}"
-
-
-@dataclass
-class Check:
-    """One comparison a rule made: status `holds` | `fails` | `unclear` | `missing`."""
-
-    status: str
-    detail: str
-    measures: list[Measure] = field(default_factory=list)
 
 
 @dataclass
@@ -222,17 +185,6 @@ class _Context:
         return widen_degenerate(m, metric["metric"])
 
 
-def widen_degenerate(m: Measure, metric: str) -> Measure:
-    """A point CI (every item scored the same) of a bounded metric, widened by the rule of
-    three: ±3/n of the metric's range, clipped to it (0 of 100 code-switched → [0, 0.03])."""
-    if m.se is None or m.low != m.high or not m.n or metric not in METRIC_RANGES:
-        return m
-    lo, hi = METRIC_RANGES[metric]
-    half = 3 / m.n * (hi - lo)
-    return Measure(m.arm, m.label, m.value, max(lo, m.value - half), min(hi, m.value + half),
-                   m.n, f" (all {m.n} items equal: CI by the rule of three)")
-
-
 def _int(x: Any) -> int | None:
     return None if x in (None, "") else int(x)
 
@@ -258,43 +210,6 @@ def _missing(what: str) -> Check:
 
 def _no_arm(spec: dict, key: str) -> Check:
     return _missing(f"no arm with {_describe({**spec.get('where', {}), **spec.get(key, {})})}")
-
-
-def significance(x: Measure, y: Measure) -> int | None:
-    """+1 when x's CI lies wholly above y's, -1 wholly below, 0 when they overlap; None when
-    either has no CI."""
-    if x.se is None or y.se is None:
-        return None
-    if x.low > y.high:
-        return 1
-    if x.high < y.low:
-        return -1
-    return 0
-
-
-def interval(fn: Callable[[np.ndarray], np.ndarray], measures: list[Measure],
-             seed: int = 0) -> tuple[float, float] | None:
-    """95% interval of fn(values) by a parametric bootstrap: each measure drawn from
-    N(value, se) independently (conservative for positively correlated measures, e.g. two
-    judge dimensions scored on the same answers). None when a measure has no CI."""
-    if any(m.se is None for m in measures):
-        return None
-    rng = np.random.default_rng(seed)
-    draws = np.stack([rng.normal(m.value, m.se, DRAWS) if m.se > 0 else np.full(DRAWS, m.value)
-                      for m in measures])
-    values = fn(draws)
-    return float(np.percentile(values, 2.5)), float(np.percentile(values, 97.5))
-
-
-def _by_interval(bounds: tuple[float, float] | None, what: str, point: float,
-                 measures: list[Measure]) -> Check:
-    """holds when the whole interval is > 0, fails when < 0, unclear otherwise."""
-    if bounds is None:
-        return Check("unclear", f"{what}: no CI to judge it", measures)
-    low, high = bounds
-    text = f"{what} {point:+.3f} (95% interval [{low:+.3f}, {high:+.3f}])"
-    status = "holds" if low > 0 else "fails" if high < 0 else "unclear"
-    return Check(status, text + {"unclear": ": interval spans 0"}.get(status, ""), measures)
 
 
 # ---- rules ----------------------------------------------------------------------------------
@@ -434,7 +349,7 @@ def _rule_smaller_spread(spec: dict, ctx: _Context) -> list[Check]:
     spread_l = point + spread_s
     what = (f"spread across {k} {key} values {spread_s:.3f} at {_describe(spec['small'])} vs "
             f"{spread_l:.3f} at {_describe(spec['large'])}: difference")
-    return [_by_interval(interval(gap, measures), what, point, measures)]
+    return [by_interval(interval(gap, measures), what, point, measures)]
 
 
 def _rule_retains(spec: dict, ctx: _Context) -> list[Check]:
@@ -466,7 +381,7 @@ def _rule_retains(spec: dict, ctx: _Context) -> list[Check]:
         point = float(excess(np.array([[m.value], [t.value], [b.value]]))[0])
         what = (f"{m.arm} rise over {b.arm} {m.value - b.value:+.3f} vs {tol} × "
                 f"{t.arm}'s {t.value - b.value:+.3f}: margin")
-        checks.append(_by_interval(interval(excess, [m, t, b]), what, point, [m, t, b]))
+        checks.append(by_interval(interval(excess, [m, t, b]), what, point, [m, t, b]))
     return checks
 
 
@@ -513,7 +428,7 @@ def _rule_gain_gap(spec: dict, ctx: _Context) -> list[Check]:
         what = (f"{last['arm']} vs {first['arm']}: {ms[0].label} gain "
                 f"{ms[0].value - ms[1].value:+.3f} − {ms[2].label} gain "
                 f"{ms[2].value - ms[3].value:+.3f} =")
-        checks.append(_by_interval(interval(gap, ms), what, point, ms))
+        checks.append(by_interval(interval(gap, ms), what, point, ms))
     if not checks:
         checks.append(_no_arm(spec, "at"))
     return checks
