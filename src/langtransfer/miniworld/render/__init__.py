@@ -122,6 +122,23 @@ RENDERERS = tuple(_MODULES)
 """Languages MiniWorld can render."""
 
 
+def syllable_table(consonants: dict[str, str], vowels: dict[str, str]) -> dict[str, str]:
+    """The syllable -> native-script table of a script that writes a syllable as consonant
+    letter + vowel sign (or vowel letter): every MiniWorld syllable, NFC-normalised (some vowel
+    signs have a composed and a two-part form)."""
+    return {s: unicodedata.normalize("NFC", consonants[s[0]] + vowels[s[1]]) for s in SYLLABLES}
+
+
+def conjunction_join(conjunction: str, sep: str = ", ") -> Callable[[list[str]], str]:
+    """A `Renderer.list_join` for the common pattern 'a', 'a AND b', 'a, b AND c': items
+    separated by `sep`, the last one joined by `conjunction` (spaces included, if any)."""
+
+    def join(items: list[str]) -> str:
+        return items[0] if len(items) == 1 else sep.join(items[:-1]) + conjunction + items[-1]
+
+    return join
+
+
 def get_renderer(lang: str) -> Renderer:
     """The renderer of one language (modules are imported on first use)."""
     if lang not in _MODULES:

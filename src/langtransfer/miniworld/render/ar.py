@@ -19,20 +19,14 @@ Exercised by `langtransfer miniworld generate --out runs/world --set langs=[en,a
 
 from __future__ import annotations
 
-from langtransfer.miniworld.render import Renderer
-from langtransfer.miniworld.world import SYLLABLES
+from langtransfer.miniworld.render import Renderer, conjunction_join, syllable_table
 
 _CONSONANTS = {
     "b": "ب", "d": "د", "f": "ف", "g": "غ", "h": "ه", "k": "ك", "l": "ل", "m": "م",
     "n": "ن", "p": "پ", "s": "س", "t": "ت", "v": "ڤ", "z": "ز",
 }
 _VOWELS = {"a": "ا", "e": "\u0650", "i": "ي", "o": "\u064f", "u": "و"}
-TRANSLITERATION = {s: _CONSONANTS[s[0]] + _VOWELS[s[1]] for s in SYLLABLES}
-
-
-def _join(items: list[str]) -> str:
-    """'أ'، 'أ وب'، 'أ، ب وج' (the conjunction و attaches to the next word)."""
-    return items[0] if len(items) == 1 else "، ".join(items[:-1]) + " و" + items[-1]
+TRANSLITERATION = syllable_table(_CONSONANTS, _VOWELS)
 
 
 RENDERER = Renderer(
@@ -182,7 +176,8 @@ RENDERER = Renderer(
     },
     final_punct=".؟!",
     sentence_sep=" ",
-    list_join=_join,
+    # 'أ'، 'أ وب'، 'أ، ب وج': the conjunction و attaches to the next word
+    list_join=conjunction_join(" و", sep="، "),
     transliteration=TRANSLITERATION,
     digits="٠١٢٣٤٥٦٧٨٩",
     foreign_letters="یکےۓہۀھٹڈڑںگ۔",

@@ -13,20 +13,14 @@ Exercised by `langtransfer miniworld generate --out runs/world --set langs=[en,b
 
 from __future__ import annotations
 
-from langtransfer.miniworld.render import Renderer
-from langtransfer.miniworld.world import SYLLABLES
+from langtransfer.miniworld.render import Renderer, conjunction_join, syllable_table
 
 _CONSONANTS = {
     "b": "ব", "d": "ড", "f": "ফ", "g": "গ", "h": "হ", "k": "ক", "l": "ল", "m": "ম",
     "n": "ন", "p": "প", "s": "স", "t": "ট", "v": "ভ", "z": "জ",
 }
 _VOWELS = {"a": "া", "e": "ে", "i": "ি", "o": "ো", "u": "ু"}
-TRANSLITERATION = {s: _CONSONANTS[s[0]] + _VOWELS[s[1]] for s in SYLLABLES}
-
-
-def _join(items: list[str]) -> str:
-    """'ক', 'ক ও খ', 'ক, খ ও গ'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " ও " + items[-1]
+TRANSLITERATION = syllable_table(_CONSONANTS, _VOWELS)
 
 
 RENDERER = Renderer(
@@ -176,7 +170,7 @@ RENDERER = Renderer(
     },
     final_punct="।?!",
     sentence_sep=" ",
-    list_join=_join,
+    list_join=conjunction_join(" ও "),  # 'ক', 'ক ও খ', 'ক, খ ও গ'
     transliteration=TRANSLITERATION,
     digits="০১২৩৪৫৬৭৮৯",
 )

@@ -6,12 +6,7 @@ Names stay in Latin letters ("Tavi Lumo"). Exercised by
 
 from __future__ import annotations
 
-from langtransfer.miniworld.render import Renderer
-
-
-def _join(items: list[str]) -> str:
-    """'a', 'a and b', 'a, b and c'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+from langtransfer.miniworld.render import Renderer, conjunction_join
 
 
 def _slots(values: dict[str, str]) -> dict[str, str]:
@@ -180,6 +175,6 @@ RENDERER = Renderer(
     },
     final_punct=".!?",
     sentence_sep=" ",
-    list_join=_join,
+    list_join=conjunction_join(" and "),  # 'a', 'a and b', 'a, b and c'
     slots=_slots,
 )

@@ -13,20 +13,14 @@ Exercised by `langtransfer miniworld generate --out runs/world --set langs=[en,g
 
 from __future__ import annotations
 
-from langtransfer.miniworld.render import Renderer
-from langtransfer.miniworld.world import SYLLABLES
+from langtransfer.miniworld.render import Renderer, conjunction_join, syllable_table
 
 _CONSONANTS = {
     "b": "બ", "d": "ડ", "f": "ફ", "g": "ગ", "h": "હ", "k": "ક", "l": "લ", "m": "મ",
     "n": "ન", "p": "પ", "s": "સ", "t": "ટ", "v": "વ", "z": "ઝ",
 }
 _VOWELS = {"a": "ા", "e": "ે", "i": "ી", "o": "ો", "u": "ૂ"}
-TRANSLITERATION = {s: _CONSONANTS[s[0]] + _VOWELS[s[1]] for s in SYLLABLES}
-
-
-def _join(items: list[str]) -> str:
-    """'ક', 'ક અને ખ', 'ક, ખ અને ગ'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " અને " + items[-1]
+TRANSLITERATION = syllable_table(_CONSONANTS, _VOWELS)
 
 
 RENDERER = Renderer(
@@ -175,7 +169,7 @@ RENDERER = Renderer(
     },
     final_punct=".?!",
     sentence_sep=" ",
-    list_join=_join,
+    list_join=conjunction_join(" અને "),  # 'ક', 'ક અને ખ', 'ક, ખ અને ગ'
     transliteration=TRANSLITERATION,
     digits="૦૧૨૩૪૫૬૭૮૯",
 )

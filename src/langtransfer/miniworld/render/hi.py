@@ -15,21 +15,15 @@ Exercised by `langtransfer miniworld generate --out runs/world --set langs=[en,h
 
 from __future__ import annotations
 
-from langtransfer.miniworld.render import Renderer
-from langtransfer.miniworld.world import SYLLABLES
+from langtransfer.miniworld.render import Renderer, conjunction_join, syllable_table
 
 _CONSONANTS = {
     "b": "ब", "d": "ड", "f": "फ़", "g": "ग", "h": "ह", "k": "क", "l": "ल", "m": "म",
     "n": "न", "p": "प", "s": "स", "t": "ट", "v": "व", "z": "ज़",
 }
 _VOWELS = {"a": "ा", "e": "े", "i": "ी", "o": "ो", "u": "ू"}
-TRANSLITERATION = {s: _CONSONANTS[s[0]] + _VOWELS[s[1]] for s in SYLLABLES}
+TRANSLITERATION = syllable_table(_CONSONANTS, _VOWELS)
 """Syllable -> Devanagari (shared by hi, mr, ne)."""
-
-
-def _join(items: list[str]) -> str:
-    """'क', 'क और ख', 'क, ख और ग'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " और " + items[-1]
 
 
 RENDERER = Renderer(
@@ -181,6 +175,6 @@ RENDERER = Renderer(
     },
     final_punct="।?!",
     sentence_sep=" ",
-    list_join=_join,
+    list_join=conjunction_join(" और "),  # 'क', 'क और ख', 'क, ख और ग'
     transliteration=TRANSLITERATION,
 )

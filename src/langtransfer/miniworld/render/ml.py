@@ -17,15 +17,12 @@ Exercised by `langtransfer miniworld generate --out runs/world --set 'langs=[en,
 
 from __future__ import annotations
 
-import unicodedata
-
-from langtransfer.miniworld.render import Renderer
+from langtransfer.miniworld.render import Renderer, syllable_table
 
 _CONSONANTS = {"b": "ബ", "d": "ഡ", "f": "ഫ", "g": "ഗ", "h": "ഹ", "k": "ക", "l": "ല",
                "m": "മ", "n": "ന", "p": "പ", "s": "സ", "t": "ട", "v": "വ", "z": "ജ"}
 _VOWEL_SIGNS = {"a": "\u0d3e", "e": "\u0d47", "i": "\u0d40", "o": "\u0d4b", "u": "\u0d42"}
-TRANSLITERATION = {c + v: unicodedata.normalize("NFC", base + sign)
-                   for c, base in _CONSONANTS.items() for v, sign in _VOWEL_SIGNS.items()}
+TRANSLITERATION = syllable_table(_CONSONANTS, _VOWEL_SIGNS)
 
 
 def _join(items: list[str]) -> str:

@@ -11,13 +11,8 @@ Exercised by `langtransfer miniworld generate --out runs/world --set langs=[en,m
 
 from __future__ import annotations
 
-from langtransfer.miniworld.render import Renderer
+from langtransfer.miniworld.render import Renderer, conjunction_join
 from langtransfer.miniworld.render.hi import TRANSLITERATION
-
-
-def _join(items: list[str]) -> str:
-    """'क', 'क आणि ख', 'क, ख आणि ग'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " आणि " + items[-1]
 
 
 RENDERER = Renderer(
@@ -167,7 +162,7 @@ RENDERER = Renderer(
     },
     final_punct=".?!",
     sentence_sep=" ",
-    list_join=_join,
+    list_join=conjunction_join(" आणि "),  # 'क', 'क आणि ख', 'क, ख आणि ग'
     transliteration=TRANSLITERATION,
     digits="०१२३४५६७८९",
 )

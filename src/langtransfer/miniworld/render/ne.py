@@ -10,13 +10,8 @@ Exercised by `langtransfer miniworld generate --out runs/world --set langs=[en,n
 
 from __future__ import annotations
 
-from langtransfer.miniworld.render import Renderer
+from langtransfer.miniworld.render import Renderer, conjunction_join
 from langtransfer.miniworld.render.hi import TRANSLITERATION
-
-
-def _join(items: list[str]) -> str:
-    """'क', 'क र ख', 'क, ख र ग'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " र " + items[-1]
 
 
 RENDERER = Renderer(
@@ -165,7 +160,7 @@ RENDERER = Renderer(
     },
     final_punct="।?!",
     sentence_sep=" ",
-    list_join=_join,
+    list_join=conjunction_join(" र "),  # 'क', 'क र ख', 'क, ख र ग'
     transliteration=TRANSLITERATION,
     digits="०१२३४५६७८९",
 )

@@ -10,12 +10,7 @@ Exercised by `langtransfer miniworld generate --out runs/world --set 'langs=[en,
 
 from __future__ import annotations
 
-from langtransfer.miniworld.render import Renderer
-
-
-def _join(items: list[str]) -> str:
-    """'a', 'a na b', 'a, b na c'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " na " + items[-1]
+from langtransfer.miniworld.render import Renderer, conjunction_join
 
 
 RENDERER = Renderer(
@@ -174,5 +169,5 @@ RENDERER = Renderer(
     },
     final_punct=".!?",
     sentence_sep=" ",
-    list_join=_join,
+    list_join=conjunction_join(" na "),  # 'a', 'a na b', 'a, b na c'
 )

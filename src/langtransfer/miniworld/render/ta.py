@@ -15,20 +15,12 @@ Exercised by `langtransfer miniworld generate --out runs/world --set 'langs=[en,
 
 from __future__ import annotations
 
-import unicodedata
-
-from langtransfer.miniworld.render import Renderer
+from langtransfer.miniworld.render import Renderer, conjunction_join, syllable_table
 
 _CONSONANTS = {"b": "ம்ப", "d": "த", "f": "ஃப", "g": "ங்க", "h": "ஹ", "k": "க", "l": "ல",
                "m": "ம", "n": "ந", "p": "ப", "s": "ஸ", "t": "ட", "v": "வ", "z": "ஜ"}
 _VOWEL_SIGNS = {"a": "\u0bbe", "e": "\u0bc6", "i": "\u0bbf", "o": "\u0bca", "u": "\u0bc1"}
-TRANSLITERATION = {c + v: unicodedata.normalize("NFC", base + sign)
-                   for c, base in _CONSONANTS.items() for v, sign in _VOWEL_SIGNS.items()}
-
-
-def _join(items: list[str]) -> str:
-    """'அ', 'அ மற்றும் ஆ', 'அ, ஆ மற்றும் இ'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " மற்றும் " + items[-1]
+TRANSLITERATION = syllable_table(_CONSONANTS, _VOWEL_SIGNS)
 
 
 RENDERER = Renderer(
@@ -185,7 +177,7 @@ RENDERER = Renderer(
     },
     final_punct=".!?",
     sentence_sep=" ",
-    list_join=_join,
+    list_join=conjunction_join(" மற்றும் "),  # 'அ', 'அ மற்றும் ஆ', 'அ, ஆ மற்றும் இ'
     transliteration=TRANSLITERATION,
     person_sep=" ",
     company_format="{name} {kind}",

@@ -15,20 +15,12 @@ Exercised by `langtransfer miniworld generate --out runs/world --set 'langs=[en,
 
 from __future__ import annotations
 
-import unicodedata
-
-from langtransfer.miniworld.render import Renderer
+from langtransfer.miniworld.render import Renderer, conjunction_join, syllable_table
 
 _CONSONANTS = {"b": "బ", "d": "డ", "f": "ఫ", "g": "గ", "h": "హ", "k": "క", "l": "ల",
                "m": "మ", "n": "న", "p": "ప", "s": "స", "t": "ట", "v": "వ", "z": "జ"}
 _VOWEL_SIGNS = {"a": "\u0c3e", "e": "\u0c47", "i": "\u0c40", "o": "\u0c4b", "u": "\u0c42"}
-TRANSLITERATION = {c + v: unicodedata.normalize("NFC", base + sign)
-                   for c, base in _CONSONANTS.items() for v, sign in _VOWEL_SIGNS.items()}
-
-
-def _join(items: list[str]) -> str:
-    """'అ', 'అ మరియు ఆ', 'అ, ఆ మరియు ఇ'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " మరియు " + items[-1]
+TRANSLITERATION = syllable_table(_CONSONANTS, _VOWEL_SIGNS)
 
 
 RENDERER = Renderer(
@@ -187,7 +179,7 @@ RENDERER = Renderer(
     },
     final_punct=".!?",
     sentence_sep=" ",
-    list_join=_join,
+    list_join=conjunction_join(" మరియు "),  # 'అ', 'అ మరియు ఆ', 'అ, ఆ మరియు ఇ'
     transliteration=TRANSLITERATION,
     person_sep=" ",
     company_format="{name} {kind}",

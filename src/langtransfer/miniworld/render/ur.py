@@ -18,20 +18,14 @@ Exercised by `langtransfer miniworld generate --out runs/world --set langs=[en,u
 
 from __future__ import annotations
 
-from langtransfer.miniworld.render import Renderer
-from langtransfer.miniworld.world import SYLLABLES
+from langtransfer.miniworld.render import Renderer, conjunction_join, syllable_table
 
 _CONSONANTS = {
     "b": "ب", "d": "ڈ", "f": "ف", "g": "گ", "h": "ہ", "k": "ک", "l": "ل", "m": "م",
     "n": "ن", "p": "پ", "s": "س", "t": "ٹ", "v": "و", "z": "ز",
 }
 _VOWELS = {"a": "ا", "e": "\u0650", "i": "ی", "o": "\u064f", "u": "و"}
-TRANSLITERATION = {s: _CONSONANTS[s[0]] + _VOWELS[s[1]] for s in SYLLABLES}
-
-
-def _join(items: list[str]) -> str:
-    """'ا'، 'ا اور ب'، 'ا، ب اور ج'."""
-    return items[0] if len(items) == 1 else "، ".join(items[:-1]) + " اور " + items[-1]
+TRANSLITERATION = syllable_table(_CONSONANTS, _VOWELS)
 
 
 RENDERER = Renderer(
@@ -180,7 +174,7 @@ RENDERER = Renderer(
     },
     final_punct="۔؟!",
     sentence_sep=" ",
-    list_join=_join,
+    list_join=conjunction_join(" اور ", sep="، "),  # 'ا'، 'ا اور ب'، 'ا، ب اور ج'
     transliteration=TRANSLITERATION,
     digits="۰۱۲۳۴۵۶۷۸۹",
     foreign_letters="يكةهى",

@@ -11,12 +11,7 @@ Exercised by `langtransfer miniworld generate --out runs/world --set 'langs=[en,
 
 from __future__ import annotations
 
-from langtransfer.miniworld.render import Renderer
-
-
-def _join(items: list[str]) -> str:
-    """'a', 'a và b', 'a, b và c'."""
-    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " và " + items[-1]
+from langtransfer.miniworld.render import Renderer, conjunction_join
 
 
 RENDERER = Renderer(
@@ -175,5 +170,5 @@ RENDERER = Renderer(
     },
     final_punct=".!?",
     sentence_sep=" ",
-    list_join=_join,
+    list_join=conjunction_join(" và "),  # 'a', 'a và b', 'a, b và c'
 )

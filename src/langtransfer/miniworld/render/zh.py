@@ -10,7 +10,7 @@ Exercised by `langtransfer miniworld generate --out runs/world`.
 
 from __future__ import annotations
 
-from langtransfer.miniworld.render import Renderer
+from langtransfer.miniworld.render import Renderer, conjunction_join
 
 TRANSLITERATION = {
     "ba": "巴", "be": "贝", "bi": "毕", "bo": "博", "bu": "布",
@@ -28,11 +28,6 @@ TRANSLITERATION = {
     "va": "瓦", "ve": "韦", "vi": "维", "vo": "沃", "vu": "伍",
     "za": "扎", "ze": "泽", "zi": "齐", "zo": "佐", "zu": "祖",
 }
-
-
-def _join(items: list[str]) -> str:
-    """'甲', '甲和乙', '甲、乙和丙'."""
-    return items[0] if len(items) == 1 else "、".join(items[:-1]) + "和" + items[-1]
 
 
 RENDERER = Renderer(
@@ -190,7 +185,7 @@ RENDERER = Renderer(
     },
     final_punct="。！？",
     sentence_sep="",
-    list_join=_join,
+    list_join=conjunction_join("和", sep="、"),  # '甲', '甲和乙', '甲、乙和丙'
     transliteration=TRANSLITERATION,
     person_sep="·",
     company_format="{name}{kind}",
