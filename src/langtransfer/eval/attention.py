@@ -13,7 +13,8 @@ exp(-inf) = 0, so the result is the same attention, up to float rounding in othe
 The last attention layer may also skip the queries whose outputs are never read: scoring reads
 logits only at the last positions of a row (`needed_from` on), and in the last layer nothing
 else depends on the other positions, so their blocks are left out there (their outputs are
-zeros; one layer in five fewer attention blocks on stories260K).
+zeros; one layer in five fewer attention blocks on stories260K). The last layer's
+feed-forward likewise runs on the read positions only (`_last_mlp_from`).
 
 Used by the packed scoring path on CPU for models whose attention goes through transformers'
 attention interface (config._attn_implementation "sdpa"): `blocked(model, allowed)` switches
@@ -67,7 +68,7 @@ _PLAN: contextvars.ContextVar[_Plan | None] = contextvars.ContextVar(
 
 
 def plan_blocks(allowed: Any, dtype: Any, block_size: int = BLOCK_SIZE) -> list[Block]:
-    """Blocks for a boolean (batch, T, T) `allowed[b, query, key]` pattern.
+    """Blocks for a boolean (batch, Tq, Tk) `allowed[b, query, key]` pattern.
 
     Every query must be allowed at least one key (padding queries: themselves), or its
     softmax would be empty. Masks are additive in `dtype` (0 / dtype min), shaped
@@ -75,18 +76,20 @@ def plan_blocks(allowed: Any, dtype: Any, block_size: int = BLOCK_SIZE) -> list[
     """
     import torch
 
-    width = allowed.shape[-1]
+    batch, queries, width = allowed.shape
+    n_blocks = -(-queries // block_size)
+    # which keys each block's queries may see, for all blocks in one reduction
+    padded = allowed.new_zeros((batch, n_blocks * block_size, width))
+    padded[:, :queries] = allowed
+    seen_by_block = padded.view(batch, n_blocks, block_size, width).any(dim=2).any(dim=0)
+    zero, hidden = torch.zeros((), dtype=dtype), torch.tensor(torch.finfo(dtype).min, dtype=dtype)
     blocks = []
-    for q_start in range(0, width, block_size):
-        q_end = min(width, q_start + block_size)
-        part = allowed[:, q_start:q_end]
-        keys = part.any(dim=1).any(dim=0).nonzero()
+    for b, q_start in enumerate(range(0, queries, block_size)):
+        q_end = min(queries, q_start + block_size)
+        keys = seen_by_block[b].nonzero()
         k_start, k_end = int(keys[0]), int(keys[-1]) + 1
-        seen = part[:, None, :, k_start:k_end]
-        mask = None
-        if not bool(seen.all()):
-            mask = torch.zeros(seen.shape, dtype=dtype).masked_fill_(~seen,
-                                                                    torch.finfo(dtype).min)
+        seen = allowed[:, None, q_start:q_end, k_start:k_end]
+        mask = None if bool(seen.all()) else torch.where(seen, zero, hidden)
         blocks.append(Block(q_start, q_end, k_start, k_end, mask))
     return blocks
 
@@ -141,11 +144,71 @@ def _last_layer(model: Any) -> int:
     return layers - 1 if isinstance(layers, int) else -1
 
 
+def _last_mlp(model: Any) -> Any:
+    """The feed-forward module (`.mlp`) of the model's last decoder layer, or None: the layer
+    list is the module list with `num_hidden_layers` entries (LLaMA-likes, GPT-2, GPT-NeoX)."""
+    import torch
+
+    layers = _last_layer(model) + 1
+    if layers <= 0:
+        return None
+    for module in model.modules():
+        if isinstance(module, torch.nn.ModuleList) and len(module) == layers:
+            mlp = getattr(module[-1], "mlp", None)
+            return mlp if isinstance(mlp, torch.nn.Module) else None
+    return None
+
+
+@contextlib.contextmanager
+def _last_mlp_from(model: Any, needed_from: int) -> Iterator[None]:
+    """Run the last layer's feed-forward only on positions >= `needed_from`.
+
+    It is position-wise, and after the last layer only the final norm and the LM head read
+    a position, so positions nobody reads need no feed-forward there (its output is zero
+    for them). On stories260K that is most of one layer's matrix products in five: 0.25 s of
+    6.3 s on benchmarks/eval_vs_lmeval.py. A module whose input is not one (batch, T,
+    hidden) tensor is left alone; one whose output is not such a tensor (or a tuple led by
+    one) raises, so the probe in eval/packing.py turns block attention off for its model.
+    """
+    mlp = _last_mlp(model) if needed_from > 0 else None
+    if mlp is None:
+        yield
+        return
+    width: list[int] = []
+
+    def narrow(module: Any, args: tuple) -> tuple | None:
+        width.clear()
+        if args and getattr(args[0], "dim", lambda: 0)() == 3:
+            width.append(args[0].shape[1])
+            return (args[0][:, needed_from:],) + args[1:]
+        return None
+
+    def widen(module: Any, args: tuple, output: Any) -> Any:
+        if not width:
+            return None
+        rest = ()
+        if isinstance(output, tuple) and output:
+            output, rest = output[0], output[1:]
+        if getattr(output, "dim", lambda: 0)() != 3:
+            raise TypeError(f"{type(module).__name__} returned {type(output).__name__}")
+        full = output.new_zeros((output.shape[0], width[0], output.shape[2]))
+        full[:, needed_from:] = output
+        return (full, *rest) if rest else full
+
+    hooks = [mlp.register_forward_pre_hook(narrow), mlp.register_forward_hook(widen)]
+    try:
+        yield
+    finally:
+        for hook in hooks:
+            hook.remove()
+
+
 @contextlib.contextmanager
 def blocked(model: Any, allowed: Any, needed_from: int = 0,
             block_size: int = BLOCK_SIZE) -> Iterator[None]:
     """Run `model` with block attention over the `allowed` pattern inside the block; the
-    caller reads outputs at query positions >= `needed_from` only."""
+    caller reads outputs at query positions >= `needed_from` only (the last layer computes
+    attention and feed-forward for those only)."""
     _register()
     config = model.config
     before = config._attn_implementation
@@ -153,7 +216,8 @@ def blocked(model: Any, allowed: Any, needed_from: int = 0,
     token = _PLAN.set(_Plan(blocks, _last_layer(model), needed_from))
     config._attn_implementation = NAME
     try:
-        yield
+        with _last_mlp_from(model, needed_from):
+            yield
     finally:
         config._attn_implementation = before
         _PLAN.reset(token)

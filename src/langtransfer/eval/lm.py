@@ -28,12 +28,13 @@ share its context, so requests with the same (truncated) context share one row
 `context + cont_1[:-1] + cont_2[:-1] + ...`: a 4D mask lets each continuation see the context
 and itself, position_ids restart each one where the context ends, and the context's last
 logit predicts every first token. Rows are sorted longest first, left-padded, batched
-`batch_size` requests at a time (a batch never pads a row to more than 4/3 of its length),
+`batch_size` requests at a time (a batch never pads a row to more than 8/7 of its length),
 and only the predicted positions go through the LM head (`logits_to_keep`). On CPU, models
 with SDPA attention run packed rows with block attention (eval/attention.py: each block of 32
-queries reads only the keys it may see, and the last layer skips queries nobody reads) instead
-of a 4D mask, because torch's CPU kernel pays for masked cells. Texts are encoded in one batch
-call, each distinct context once. Measured side by side (benchmarks/eval_vs_lmeval.py
+queries reads only the keys it may see, and the last layer's attention and feed-forward skip
+the positions nobody reads) instead of a 4D mask, because torch's CPU kernel pays for masked
+cells. Texts are encoded in one batch call to the tokenizer's Rust backend, each distinct
+context once. Measured side by side (benchmarks/eval_vs_lmeval.py
 --strategies --limit 3 --rounds 3, 1 thread, 0-shot MMLU/CMMLU; docs/evaluation.md): plain /
 packed with block attention / packed with a 4D mask / KV cache (each context once with
 use_cache=True, the options on its expanded past_key_values, the alternative the brief
@@ -155,8 +156,23 @@ def encode_pairs(tok: Any,
 
 
 def _encode_texts(tok: Any, texts: list[str]) -> list[list[int]]:
-    """tok.encode(text, add_special_tokens=False) per text; batched for fast tokenizers."""
-    if texts and getattr(tok, "is_fast", False) and callable(tok):
+    """tok.encode(text, add_special_tokens=False) per text; batched for fast tokenizers.
+
+    A fast tokenizer's Rust backend is called directly, as transformers' own batch call does
+    (TokenizersBackend._encode_plus: encode_special_tokens set from split_special_tokens, then
+    encode_batch), without wrapping each encoding in a BatchEncoding: that wrapping took 0.22
+    of 0.34 s on benchmarks/eval_vs_lmeval.py's 2,172 requests (stories260K, 1 thread).
+    A backend left with truncation or padding switched on goes through `tok(...)`, which
+    switches them off first."""
+    if not texts:
+        return []
+    backend = getattr(tok, "backend_tokenizer", None) if getattr(tok, "is_fast", False) else None
+    if backend is not None and backend.truncation is None and backend.padding is None:
+        split = bool(getattr(tok, "split_special_tokens", False))
+        if backend.encode_special_tokens != split:
+            backend.encode_special_tokens = split
+        return [enc.ids for enc in backend.encode_batch(texts, add_special_tokens=False)]
+    if getattr(tok, "is_fast", False) and callable(tok):
         return tok(texts, add_special_tokens=False)["input_ids"]
     return [tok.encode(text, add_special_tokens=False) for text in texts]
 

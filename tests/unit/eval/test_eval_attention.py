@@ -140,3 +140,31 @@ def test_blocks_score_like_the_mask_and_the_plain_path(model, block_size, dtype,
                 assert got[1:] == ref[1:] == plain[i][1:]
                 assert got[0] == pytest.approx(ref[0], abs=tol)
                 assert got[0] == pytest.approx(plain[i][0], abs=tol)
+
+
+def test_the_last_feed_forward_runs_only_on_the_read_positions(model):
+    """blocked(needed_from=k): the last layer's MLP sees positions k.. only; the outputs read
+    there are the unblocked model's to float64 rounding."""
+    model = model.double()
+    mlp = attention._last_mlp(model)
+    assert mlp is model.model.layers[-1].mlp
+    ids = torch.randint(0, model.config.vocab_size, (2, 9))
+    reference = model(input_ids=ids).logits
+    seen = []
+    hook = mlp.register_forward_hook(lambda m, args, out: seen.append(args[0].shape[1]))
+    try:
+        with torch.inference_mode(), blocked(model, torch.ones(2, 9, 9, dtype=torch.bool).tril(),
+                                             needed_from=6, block_size=4):
+            logits = model(input_ids=ids).logits
+    finally:
+        hook.remove()
+    assert seen == [3]
+    assert not mlp._forward_hooks and not mlp._forward_pre_hooks  # removed again
+    torch.testing.assert_close(logits[:, 6:], reference[:, 6:], rtol=0, atol=1e-12)
+
+
+def test_models_without_a_layer_list_keep_their_feed_forward():
+    class NoLayers(torch.nn.Module):
+        config = type("C", (), {"num_hidden_layers": 2})()
+
+    assert attention._last_mlp(NoLayers()) is None
