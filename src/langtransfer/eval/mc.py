@@ -19,7 +19,6 @@ Exercised by `langtransfer eval run` (eval.run) and tests/unit/eval/test_eval_mc
 from __future__ import annotations
 
 import csv
-import json
 import re
 import string
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from typing import Any, Sequence
 
 from langtransfer.errors import DataError
 from langtransfer.eval.lm import OnBatch
+from langtransfer.files import read_jsonl_objects
 from langtransfer.langs import LANGS, get_lang
 
 BLANK = re.compile(r"_{4,}")
@@ -190,14 +190,8 @@ def attach_meta(items: Sequence[MCItem], meta_path: str | Path,
     """
     meta_path = Path(meta_path)
     by_id: dict[str, dict] = {}
-    for n, line in enumerate(meta_path.read_text(encoding="utf-8").splitlines(), 1):
-        if not line.strip():
-            continue
-        try:
-            row = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise DataError(f"{meta_path}:{n}: not valid JSON ({exc.msg})") from None
-        if not isinstance(row, dict) or "id" not in row:
+    for n, row in read_jsonl_objects(meta_path):
+        if "id" not in row:
             raise DataError(f"{meta_path}:{n}: expected an object with an 'id'")
         if file_name is not None and not _same_file(row.get("file"), file_name):
             continue
