@@ -17,7 +17,7 @@ zeros; one layer in five fewer attention blocks on stories260K). The last layer'
 feed-forward likewise runs on the read positions only (`_last_mlp_from`).
 
 Used by the packed scoring path on CPU for models whose attention goes through transformers'
-attention interface (config._attn_implementation "sdpa"): `blocked(model, allowed)` switches
+attention interface (config._attn_implementation "sdpa"): `blocked(model, spans)` switches
 the model to the registered `NAME` for one forward and restores it. transformers builds no
 mask for an implementation it has no mask function for, so the forward costs no (B, T, T)
 mask either. Models that do not route attention through the interface are caught by the
@@ -67,29 +67,72 @@ _PLAN: contextvars.ContextVar[_Plan | None] = contextvars.ContextVar(
     "langtransfer_attention_blocks", default=None)
 
 
-def plan_blocks(allowed: Any, dtype: Any, block_size: int = BLOCK_SIZE) -> list[Block]:
-    """Blocks for a boolean (batch, Tq, Tk) `allowed[b, query, key]` pattern.
+@dataclass(frozen=True)
+class Spans:
+    """Which keys each query may see: query q of row b sees the keys in
+    [prefix_start, prefix_end) and in [local_start, q] (either may be empty). Causal rows,
+    left padding and packed scoring rows (a shared context, then continuations that see the
+    context and themselves: eval/packing.py) are all of this form, and it describes a batch
+    in (batch, T) integers instead of a (batch, T, T) pattern. Tensors are (batch, T) long."""
 
-    Every query must be allowed at least one key (padding queries: themselves), or its
-    softmax would be empty. Masks are additive in `dtype` (0 / dtype min), shaped
-    (batch, 1, queries, keys) to broadcast over heads.
+    prefix_start: Any
+    prefix_end: Any
+    local_start: Any
+
+    @classmethod
+    def causal(cls, batch: int, width: int) -> "Spans":
+        """Every query sees every key up to itself."""
+        import torch
+
+        zeros = torch.zeros((batch, width), dtype=torch.long)
+        return cls(zeros, zeros, zeros)
+
+    def allowed(self, q_start: int = 0, q_end: int | None = None, k_start: int = 0,
+                k_end: int | None = None) -> Any:
+        """The boolean (batch, queries, keys) pattern for queries [q_start, q_end) and keys
+        [k_start, k_end) (default: all)."""
+        import torch
+
+        width = self.prefix_start.shape[1]
+        q_end, k_end = width if q_end is None else q_end, width if k_end is None else k_end
+        key = torch.arange(k_start, k_end)
+        query = torch.arange(q_start, q_end)[:, None]
+        lo1, hi1, lo2 = (t[:, q_start:q_end, None]
+                         for t in (self.prefix_start, self.prefix_end, self.local_start))
+        return ((key >= lo1) & (key < hi1)) | ((key >= lo2) & (key <= query))
+
+
+def plan_blocks(spans: Spans, dtype: Any, block_size: int = BLOCK_SIZE) -> list[Block]:
+    """Blocks for the pattern `spans` describes.
+
+    Every query must see at least one key (padding queries: themselves), or its softmax
+    would be empty. A block's key range runs from the first to the last key any of its
+    queries sees, read from the spans; masks are built block by block. (Building the
+    (batch, T, T) pattern first and cutting it up took 0.20-0.26 s for the 73 batches of
+    benchmarks/eval_vs_lmeval.py's stories260K run, this 0.14-0.22 s.) Masks are additive in
+    `dtype` (0 / dtype min), shaped (batch, 1, queries, keys) to broadcast over heads.
     """
     import torch
 
-    batch, queries, width = allowed.shape
-    n_blocks = -(-queries // block_size)
-    # which keys each block's queries may see, for all blocks in one reduction
-    padded = allowed.new_zeros((batch, n_blocks * block_size, width))
-    padded[:, :queries] = allowed
-    seen_by_block = padded.view(batch, n_blocks, block_size, width).any(dim=2).any(dim=0)
+    width = spans.prefix_start.shape[1]
+    position = torch.arange(width)
+    has_prefix = spans.prefix_end > spans.prefix_start
+    has_local = spans.local_start <= position
+    if not bool((has_prefix | has_local).all()):
+        raise ValueError("every query must see at least one key")
+    big = torch.full_like(spans.prefix_start, width)
+    first = torch.minimum(torch.where(has_prefix, spans.prefix_start, big),
+                          torch.where(has_local, spans.local_start, big))
+    last = torch.maximum(torch.where(has_prefix, spans.prefix_end, 0),
+                         torch.where(has_local, position + 1, 0))
     zero, hidden = torch.zeros((), dtype=dtype), torch.tensor(torch.finfo(dtype).min, dtype=dtype)
     blocks = []
-    for b, q_start in enumerate(range(0, queries, block_size)):
-        q_end = min(queries, q_start + block_size)
-        keys = seen_by_block[b].nonzero()
-        k_start, k_end = int(keys[0]), int(keys[-1]) + 1
-        seen = allowed[:, None, q_start:q_end, k_start:k_end]
-        mask = None if bool(seen.all()) else torch.where(seen, zero, hidden)
+    for q_start in range(0, width, block_size):
+        q_end = min(width, q_start + block_size)
+        k_start = int(first[:, q_start:q_end].min())
+        k_end = int(last[:, q_start:q_end].max())
+        seen = spans.allowed(q_start, q_end, k_start, k_end)
+        mask = None if bool(seen.all()) else torch.where(seen[:, None], zero, hidden)
         blocks.append(Block(q_start, q_end, k_start, k_end, mask))
     return blocks
 
@@ -204,15 +247,15 @@ def _last_mlp_from(model: Any, needed_from: int) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def blocked(model: Any, allowed: Any, needed_from: int = 0,
+def blocked(model: Any, spans: Spans, needed_from: int = 0,
             block_size: int = BLOCK_SIZE) -> Iterator[None]:
-    """Run `model` with block attention over the `allowed` pattern inside the block; the
+    """Run `model` with block attention over the pattern `spans` describes inside the block; the
     caller reads outputs at query positions >= `needed_from` only (the last layer computes
     attention and feed-forward for those only)."""
     _register()
     config = model.config
     before = config._attn_implementation
-    blocks = plan_blocks(allowed, next(model.parameters()).dtype, block_size)
+    blocks = plan_blocks(spans, next(model.parameters()).dtype, block_size)
     token = _PLAN.set(_Plan(blocks, _last_layer(model), needed_from))
     config._attn_implementation = NAME
     try:

@@ -28,7 +28,7 @@ share its context, so requests with the same (truncated) context share one row
 `context + cont_1[:-1] + cont_2[:-1] + ...`: a 4D mask lets each continuation see the context
 and itself, position_ids restart each one where the context ends, and the context's last
 logit predicts every first token. Rows are sorted longest first, left-padded, batched
-`batch_size` requests at a time (a batch never pads a row to more than 8/7 of its length),
+`batch_size` requests at a time (a batch never pads a row to more than 16/15 of its length),
 and only the predicted positions go through the LM head (`logits_to_keep`). On CPU, models
 with SDPA attention run packed rows with block attention (eval/attention.py: each block of 32
 queries reads only the keys it may see, and the last layer's attention and feed-forward skip

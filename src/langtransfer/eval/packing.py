@@ -16,7 +16,7 @@ import logging
 import weakref
 from typing import Any, Sequence
 
-from langtransfer.eval.attention import BLOCK_SIZE, blocked
+from langtransfer.eval.attention import BLOCK_SIZE, Spans, blocked
 from langtransfer.eval.attention import eligible as attention_eligible
 
 
@@ -33,10 +33,11 @@ def _packed_batches(contexts: Sequence[list[int]], conts: Sequence[list[int]], b
     Requests with the same (fitted) context share a row while that saves attention work
     (`_share_rows`). Rows go longest first (as lm-eval: an out-of-memory shows at once, and
     rows of like length pad little). A batch holds at most `batch_size` requests, so a row
-    may be split across two batches, and no row shorter than 7/8 of the batch's first: a
+    may be split across two batches, and no row shorter than 15/16 of the batch's first: a
     row holding long options can be several times longer than the next, and padding the
     rest to it costs quadratically in attention (stories260K: one such batch took 4.4x;
-    7/8 ran 4% faster than 3/4 on benchmarks/eval_vs_lmeval.py).
+    on benchmarks/eval_vs_lmeval.py 7/8 ran 4% faster than 3/4, and 15/16 about 3% faster
+    than 7/8: block attention still reads a batch's padding keys, see eval/attention.py).
     """
     groups: dict[tuple[int, ...], list[int]] = {}
     for i, ctx in enumerate(contexts):
@@ -50,7 +51,7 @@ def _packed_batches(contexts: Sequence[list[int]], conts: Sequence[list[int]], b
     for u in order:
         key, ids = units[u]
         for i in ids:
-            if n_requests == batch_size or (rows and last != u and 8 * lengths[u] < 7 * width):
+            if n_requests == batch_size or (rows and last != u and 16 * lengths[u] < 15 * width):
                 yield rows
                 rows, n_requests = [], 0
             if rows and last == u:
@@ -102,6 +103,7 @@ def _score_packed(model: Any, rows: Sequence[tuple[list[int], list[int]]],
     instead of a 4D mask; None = the mode `_packing_mode` chose for this model. `block_size`:
     its queries per block (the probe uses small blocks so that it exercises them).
     """
+    import numpy as np
     import torch
 
     device = next(model.parameters()).device
@@ -109,38 +111,42 @@ def _score_packed(model: Any, rows: Sequence[tuple[list[int], list[int]]],
     tails = [1 + sum(len(conts[i]) - 1 for i in ids) for _, ids in rows]
     lengths = [len(ctx) - 1 + tail for (ctx, _), tail in zip(rows, tails)]
     width, keep = max(lengths), max(tails)
-    input_ids = torch.zeros((len(rows), width), dtype=torch.long)
-    positions = torch.zeros((len(rows), width), dtype=torch.long)
-    segments = torch.full((len(rows), width), -1, dtype=torch.long)  # -1 pad, 0 context, j+1
+    all_ids, all_pos, all_seg = [], [], []  # per row; segments: -1 pad, 0 context, j + 1
     pick_row, pick_pos, targets = [], [], []
     for r, (ctx, ids) in enumerate(rows):
-        row_ids, row_pos, row_seg = list(ctx), list(range(len(ctx))), [0] * len(ctx)
+        pad = width - lengths[r]
+        row_ids, row_pos = [0] * pad + list(ctx), [0] * pad + list(range(len(ctx)))
+        row_seg = [-1] * pad + [0] * len(ctx)
         last = keep - tails[r]  # the context's last position, counted in the kept window
         for j, i in enumerate(ids):
             cont = conts[i]
-            pick = [last] + [last + len(row_ids) - len(ctx) + 1 + t for t in range(len(cont) - 1)]
+            done = len(row_ids) - pad - len(ctx)  # continuation tokens already in the row
+            pick = [last] + [last + done + 1 + t for t in range(len(cont) - 1)]
             pick_row += [r] * len(cont)
             pick_pos += pick
             targets += cont
             row_ids += cont[:-1]
             row_pos += range(len(ctx), len(ctx) + len(cont) - 1)
             row_seg += [j + 1] * (len(cont) - 1)
-        start = width - lengths[r]
-        input_ids[r, start:] = torch.tensor(row_ids)
-        positions[r, start:] = torch.tensor(row_pos)
-        segments[r, start:] = torch.tensor(row_seg)
+        all_ids.append(row_ids)
+        all_pos.append(row_pos)
+        all_seg.append(row_seg)
+    # one array per batch through numpy: torch.tensor on Python lists took 0.09 of 5.8 s
+    # on stories260K (benchmarks/eval_vs_lmeval.py), numpy about a seventh of that
+    input_ids, positions, segments = (torch.from_numpy(np.array(x, dtype=np.int64))
+                                      for x in (all_ids, all_pos, all_seg))
     extra = {"logits_to_keep": keep} if "logits_to_keep" in _forward_params(model) else {}
     inputs = dict(input_ids=input_ids.to(device), position_ids=positions.to(device),
                   **_no_cache(model), **extra)
     use_blocks = _packing_mode(model) == "blocks" if blocks is None else blocks
     if use_blocks:
-        with blocked(model, _segment_allowed(segments), width - keep, block_size):
+        with blocked(model, _segment_spans(segments), width - keep, block_size):
             logits = model(**inputs).logits
     else:
         # Without shared contexts a padding mask is enough (the model makes it causal): it
         # costs B x T instead of the B x T x T of the segment mask (long perplexity windows).
         shared = any(len(ids) > 1 for _, ids in rows)
-        mask = (_additive(_segment_allowed(segments), dtype) if shared
+        mask = (_additive(_segment_spans(segments).allowed(), dtype) if shared
                 else (segments >= 0).long())
         logits = model(attention_mask=mask.to(device), **inputs).logits
     offset = logits.shape[1] - keep  # 0 when the model honoured logits_to_keep
@@ -166,18 +172,26 @@ def at_least_float32(logits: Any) -> Any:
     return logits if logits.dtype == torch.float64 else logits.float()
 
 
-def _segment_allowed(segments: Any) -> Any:
-    """Boolean (batch, T, T) pattern `allowed[b, query, key]`: causal, no padding keys,
-    continuation segments see the context and themselves; a padding query sees itself so no
-    softmax row is empty (its output is never read)."""
+def _segment_spans(segments: Any) -> Spans:
+    """What each position of packed rows may see (`attention.Spans`), from their (batch, T)
+    segment ids (-1 padding, 0 context, j > 0 continuation j; rows are left-padded):
+    context positions see the context up to themselves, a continuation sees the whole
+    context and itself up to the position, a padding query sees itself only (so no softmax
+    row is empty; its output is never read)."""
     import torch
 
     width = segments.shape[1]
-    idx = torch.arange(width)
-    causal = idx[None, :] <= idx[:, None]
-    query, key = segments[:, :, None], segments[:, None, :]
-    allowed = causal & (key >= 0) & ((key == 0) | (key == query))
-    return allowed | torch.eye(width, dtype=torch.bool)
+    position = torch.arange(width).expand_as(segments)
+    valid = segments >= 0
+    first = torch.where(valid, position, width).min(dim=1, keepdim=True).values
+    context_end = first + (segments == 0).sum(dim=1, keepdim=True)
+    starts = torch.ones_like(valid)
+    starts[:, 1:] = segments[:, 1:] != segments[:, :-1]
+    segment_start = torch.cummax(torch.where(starts, position, 0), dim=1).values
+    continuation = segments > 0
+    return Spans(prefix_start=torch.where(valid, first, position),
+                 prefix_end=torch.where(continuation, context_end, position + 1),
+                 local_start=torch.where(continuation, segment_start, position + 1))
 
 
 def _additive(allowed: Any, dtype: Any) -> Any:

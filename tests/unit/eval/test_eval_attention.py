@@ -11,14 +11,14 @@ import torch
 import torch.nn.functional as F
 
 from langtransfer.eval import attention, packing
-from langtransfer.eval.attention import Block, block_attention, blocked, plan_blocks
+from langtransfer.eval.attention import Block, Spans, block_attention, blocked, plan_blocks
 from langtransfer.eval.lm import loglikelihood_tokens
 
 from eval_token_pairs import random_token_pairs
 
 
-def _random_pattern(seed: int, batch: int = 3, width: int = 11) -> torch.Tensor:
-    """Causal patterns with left padding and packed segments, as eval.packing builds them."""
+def _random_segments(seed: int, batch: int = 3, width: int = 11) -> torch.Tensor:
+    """Segment ids with left padding and packed segments, as eval.packing builds them."""
     rng = random.Random(seed)
     segments = torch.full((batch, width), -1, dtype=torch.long)
     for row in range(batch):
@@ -26,14 +26,41 @@ def _random_pattern(seed: int, batch: int = 3, width: int = 11) -> torch.Tensor:
         segs = [0] * rng.randint(1, width - start)
         segs += [rng.randint(1, 3) for _ in range(width - start - len(segs))]
         segments[row, start:] = torch.tensor(sorted(segs))
-    return packing._segment_allowed(segments)
+    return segments
+
+
+def _random_pattern(seed: int, batch: int = 3, width: int = 11) -> Spans:
+    return packing._segment_spans(_random_segments(seed, batch, width))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_segment_spans_describe_the_packed_pattern(seed):
+    """Causal, no padding keys, a continuation sees the context and itself, a padding query
+    sees itself: checked cell by cell against that definition."""
+    segments = _random_segments(seed, batch=4, width=13)
+    width = segments.shape[1]
+    query, key = segments[:, :, None], segments[:, None, :]
+    causal = torch.ones(width, width, dtype=torch.bool).tril()
+    expected = causal & (key >= 0) & ((key == 0) | (key == query))
+    expected |= torch.eye(width, dtype=torch.bool)
+    assert torch.equal(packing._segment_spans(segments).allowed(), expected)
+    assert torch.equal(packing._segment_spans(segments).allowed(2, 9, 1, 7),
+                       expected[:, 2:9, 1:7])
+
+
+def test_plan_blocks_refuses_a_query_that_sees_no_key():
+    empty = torch.zeros((1, 3), dtype=torch.long)
+    spans = Spans(prefix_start=empty, prefix_end=empty, local_start=torch.full((1, 3), 5))
+    with pytest.raises(ValueError, match="at least one key"):
+        plan_blocks(spans, torch.float32)
 
 
 @pytest.mark.parametrize("seed", range(6))
 @pytest.mark.parametrize("block_size", [1, 2, 4, 32])
 def test_blocks_cover_every_allowed_cell_and_mask_the_rest(seed, block_size):
-    allowed = _random_pattern(seed)
-    blocks = plan_blocks(allowed, torch.float32, block_size)
+    spans = _random_pattern(seed)
+    allowed = spans.allowed()
+    blocks = plan_blocks(spans, torch.float32, block_size)
     assert [b.q_start for b in blocks] == list(range(0, allowed.shape[1], block_size))
     seen = torch.zeros_like(allowed)
     for b in blocks:
@@ -42,6 +69,9 @@ def test_blocks_cover_every_allowed_cell_and_mask_the_rest(seed, block_size):
             inside = b.mask[:, 0] == 0
         seen[:, b.q_start:b.q_end, b.k_start:b.k_end] = inside
     assert torch.equal(seen, allowed)
+    for b in blocks:  # each key range is the tightest: its first and last key are seen
+        inside = allowed[:, b.q_start:b.q_end, b.k_start:b.k_end]
+        assert inside[..., 0].any() and inside[..., -1].any()
 
 
 class _Layer(torch.nn.Module):
@@ -58,11 +88,12 @@ def _reference(query, key, value, allowed):
 @pytest.mark.parametrize("groups", [1, 2])
 def test_block_attention_equals_masked_attention(groups):
     torch.manual_seed(0)
-    allowed = _random_pattern(1)
+    spans = _random_pattern(1)
+    allowed = spans.allowed()
     batch, width = allowed.shape[:2]
     query = torch.randn(batch, 4, width, 8)
     key, value = torch.randn(batch, 4 // groups, width, 8), torch.randn(batch, 4 // groups, width, 8)
-    plan = attention._Plan(plan_blocks(allowed, torch.float32, 3), last_layer=1, needed_from=0)
+    plan = attention._Plan(plan_blocks(spans, torch.float32, 3), last_layer=1, needed_from=0)
     token = attention._PLAN.set(plan)
     try:
         out, _ = block_attention(_Layer(0, groups), query, key, value, None)
@@ -75,9 +106,10 @@ def test_block_attention_equals_masked_attention(groups):
 
 def test_the_last_layer_skips_only_blocks_before_the_read_positions():
     torch.manual_seed(0)
-    allowed = _random_pattern(2, width=12)
+    spans = _random_pattern(2, width=12)
+    allowed = spans.allowed()
     query, key, value = (torch.randn(3, 2, 12, 4) for _ in range(3))
-    plan = attention._Plan(plan_blocks(allowed, torch.float32, 4), last_layer=1, needed_from=7)
+    plan = attention._Plan(plan_blocks(spans, torch.float32, 4), last_layer=1, needed_from=7)
     token = attention._PLAN.set(plan)
     try:
         last, _ = block_attention(_Layer(1), query, key, value, None)
@@ -104,9 +136,8 @@ def test_block_attention_refuses_softcapping_and_use_outside_a_plan():
 
 def test_blocked_restores_the_attention_implementation_after_an_error(make_model):
     model = make_model()
-    allowed = torch.ones(1, 3, 3, dtype=torch.bool).tril()
     with pytest.raises(ValueError):
-        with blocked(model, allowed):
+        with blocked(model, Spans.causal(1, 3)):
             assert model.config._attn_implementation == attention.NAME
             raise ValueError("boom")
     assert model.config._attn_implementation == "sdpa"
@@ -153,7 +184,7 @@ def test_the_last_feed_forward_runs_only_on_the_read_positions(model):
     seen = []
     hook = mlp.register_forward_hook(lambda m, args, out: seen.append(args[0].shape[1]))
     try:
-        with torch.inference_mode(), blocked(model, torch.ones(2, 9, 9, dtype=torch.bool).tril(),
+        with torch.inference_mode(), blocked(model, Spans.causal(2, 9),
                                              needed_from=6, block_size=4):
             logits = model(input_ids=ids).logits
     finally:
